@@ -1,0 +1,1 @@
+"""briefbot adapters: command line, Discord, scheduler, local shell."""

@@ -1,0 +1,1 @@
+"""briefbot core: ingest, store, stories, summaries and diffs. No Discord, no scheduler."""

@@ -1,0 +1,1 @@
+"""Turning files, pages, feeds and pasted text into cleaned article drafts."""

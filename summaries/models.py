@@ -1,0 +1,188 @@
+"""Plain data passed between the core and its frontends. Frozen, no behaviour, no formatting.
+
+All datetimes are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ArticleDraft:
+    """A cleaned article ready to be stored (output of ingestion, input of the store).
+
+    Attributes:
+        text: Cleaned main text, paragraphs separated by blank lines; no page furniture,
+            no byline or date lines.
+        title: Headline (may be empty when none was found).
+        source: What the user gave: a file path, URL, "stdin", "pasted", or a feed URL + entry id.
+        url: Canonical URL of the article when it has one.
+        outlet: Site or publication name (or domain) when known.
+        author: Byline when found.
+        published_at: Publication time stated by the page/feed; None when none was found
+            (never invented).
+        fetched_at: When briefbot read it.
+        language: ISO 639-1 code when known.
+    """
+
+    text: str
+    title: str
+    source: str
+    fetched_at: datetime
+    url: str | None = None
+    outlet: str | None = None
+    author: str | None = None
+    published_at: datetime | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class Article:
+    """A stored article."""
+
+    id: int
+    text: str
+    title: str
+    source: str
+    fetched_at: datetime
+    url: str | None
+    outlet: str | None
+    author: str | None
+    published_at: datetime | None
+    language: str | None
+    fingerprint: str
+    story_id: int | None = None
+    near_duplicate_of: int | None = None
+
+    @property
+    def when(self) -> datetime:
+        """Best known time of the article: publication time, else fetch time."""
+        return self.published_at or self.fetched_at
+
+    @property
+    def label(self) -> str:
+        """Outlet name for citations; falls back to the URL's or file's name."""
+        return self.outlet or _short_source(self.source)
+
+
+def _short_source(source: str) -> str:
+    tail = source.rstrip("/").rsplit("/", 1)[-1]
+    return tail or source
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of a stored article, verbatim."""
+
+    id: int
+    article_id: int
+    position: int
+    text: str
+
+
+IngestStatus = Literal["stored", "duplicate", "rejected"]
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What happened to one input of an ingest.
+
+    Attributes:
+        input: What the user gave (path, URL, feed entry link, "stdin", "pasted").
+        status: stored, duplicate (of `article_id`) or rejected (with `reason`).
+        article_id: The stored article (stored) or the article it duplicates (duplicate).
+        reason: One line saying why the input was rejected or what it duplicates.
+        near_duplicate_of: For stored articles that are a syndicated copy of an earlier one.
+        story_id: The story the article joined.
+    """
+
+    input: str
+    status: IngestStatus
+    article_id: int | None = None
+    reason: str | None = None
+    near_duplicate_of: int | None = None
+    story_id: int | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a sentence came from."""
+
+    article_id: int
+    outlet: str
+    published_at: datetime | None
+    url: str | None
+    title: str
+
+
+@dataclass(frozen=True)
+class CitedSentence:
+    """A sentence taken verbatim from an article, with its citation."""
+
+    text: str
+    sentence_id: int
+    citation: Citation
+    updates_briefing: int | None = None  # for "what is new": the earlier delivery it updates
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    """Where outlets disagree.
+
+    Attributes:
+        kind: "name" (one entity spelled differently), "figure" (different numbers for the same
+            thing) or "date" (different dates for the same event).
+        subject: What the values are about, e.g. "Lavrov" or "containers of military equipment".
+        values: The differing values as written (names) or resolved (dates), one per variant.
+        article_ids: For each value, the articles that state it (same order as `values`).
+    """
+
+    kind: Literal["name", "figure", "date"]
+    subject: str
+    values: tuple[str, ...]
+    article_ids: tuple[tuple[int, ...], ...]
+
+
+@dataclass(frozen=True)
+class Story:
+    """A group of articles about one thing."""
+
+    id: int
+    title: str
+    article_count: int
+    first_seen: datetime
+    last_seen: datetime
+    outlets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoryBrief:
+    """One story in a briefing: cited summary, what is new, discrepancies, sources."""
+
+    story_id: int
+    title: str
+    summary: tuple[CitedSentence, ...]
+    new: tuple[CitedSentence, ...]
+    discrepancies: tuple[Discrepancy, ...]
+    sources: tuple[Citation, ...]
+    updates_briefing: int | None = None  # the audience's last delivery that covered this story
+
+
+@dataclass(frozen=True)
+class Briefing:
+    """What an audience is shown. `delivery_id` is set once the briefing was recorded."""
+
+    audience: str
+    generated_at: datetime
+    stories: tuple[StoryBrief, ...]
+    topic: str | None = None
+    since: datetime | None = None
+    delivery_id: int | None = None
+    notes: tuple[str, ...] = field(default=())

@@ -1,0 +1,165 @@
+"""Sentence splitting, word tokens, stems and concepts. Needs no data downloads.
+
+Sentences come from syntok's segmenter, rebuilt from the original character offsets so they stay
+verbatim (syntok rewrites "n't" in its tokens). Stems use the Snowball English stemmer (pure
+Python, shipped with NLTK, no data files).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+import syntok.segmenter as _segmenter
+from nltk.stem.snowball import SnowballStemmer
+
+log = logging.getLogger(__name__)
+
+_stemmer = SnowballStemmer("english")
+
+# A compact English stop-word list (function words and reporting verbs that say nothing about
+# the story). Kept here so every module agrees on what a content word is.
+STOP_WORDS: frozenset[str] = frozenset(
+    """
+a about above after again against all almost also although am among an and another any are
+around as at away be became because been before being below between both but by can cannot
+could did do does doing done down during each either else enough etc even ever every few for
+from further had has have having he her here hers herself him himself his how however i if in
+into is it its itself just last least less let like made make many may me might mine more most
+much must my myself near neither no nor not now of off often on once one only or other others
+our ours ourselves out over own per perhaps put quite rather really said same say says see seem
+seemed several shall she should since so some still such than that the their theirs them
+themselves then there these they this those though through thus to too toward towards under
+until up upon us very via was we well were what whatever when where whether which while who
+whom whose why will with within without would yet you your yours yourself yourselves
+mr mrs ms dr told tell according including new also year years time times week day
+""".split()
+)
+
+_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’\-]*[A-Za-z]|[A-Za-z]|\d[\d,.]*\d|\d")
+_NUMBER_RE = re.compile(r"^\d[\d,.]*$")
+# A capitalised word, possibly hyphenated ("Song-hee"), or an all-caps acronym.
+_CAP_RE = re.compile(r"^[A-Z][a-zA-Z’'\-]*$")
+_SPACE_RE = re.compile(r"\s+")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split text into sentences, verbatim (whitespace inside a sentence collapsed to one space).
+
+    Handles abbreviations such as "U.S.", "Jan.16", initials and quotations. Paragraph breaks
+    (blank lines) and single line breaks between headings always end a sentence.
+
+    Args:
+        text: Cleaned article text.
+
+    Returns:
+        Sentences in order; empty strings are never returned.
+    """
+    sentences: list[str] = []
+    for block in re.split(r"\n", text):
+        block = block.strip()
+        if not block:
+            continue
+        for paragraph in _segmenter.analyze(block):
+            for sentence in paragraph:
+                tokens = list(sentence)
+                if not tokens:
+                    continue
+                start = tokens[0].offset
+                end = tokens[-1].offset + len(tokens[-1].value)
+                piece = _SPACE_RE.sub(" ", block[start:end]).strip()
+                if piece:
+                    sentences.append(piece)
+    return sentences
+
+
+def words(sentence: str) -> list[str]:
+    """Word and number tokens of a sentence, as written (no punctuation)."""
+    return [w.strip("'’-") or w for w in _WORD_RE.findall(sentence)]
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Snowball stem of a lower-cased word (cached: the same words recur across articles)."""
+    return str(_stemmer.stem(word.lower()))
+
+
+def content_stems(sentence: str) -> list[str]:
+    """Stems of the content words of a sentence (stop words and 1-letter words dropped).
+
+    Numbers are kept as written without thousands separators ("1,000" -> "1000").
+    """
+    out: list[str] = []
+    for w in words(sentence):
+        lw = w.lower()
+        if _NUMBER_RE.match(w):
+            out.append(w.replace(",", ""))
+        elif len(lw) > 1 and lw not in STOP_WORDS:
+            out.append(stem(lw))
+    return out
+
+
+def names(sentence: str) -> list[str]:
+    """Capitalised multi-word names in a sentence ("Choe Son Hui", "Sergey Lavrov").
+
+    The sentence's first word is only taken as part of a name when the next word is capitalised
+    too. Single capitalised words inside the sentence are returned as well ("Lavrov").
+    """
+    toks = sentence.split()
+    found: list[str] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if run:
+            name = " ".join(run)
+            if not (len(run) == 1 and run[0].lower() in STOP_WORDS):
+                found.append(name)
+            run.clear()
+
+    for i, raw in enumerate(toks):
+        tok = raw.strip(".,;:!?()[]\"“”‘’'")
+        tok = re.sub(r"[’']s$", "", tok)
+        ends_clause = raw[-1:] in ",;:.!?)\"”" if raw else False
+        if tok and _CAP_RE.match(tok) and not (i == 0 and tok.lower() in STOP_WORDS):
+            run.append(tok)
+        else:
+            flush()
+        if ends_clause:
+            flush()
+    flush()
+    return found
+
+
+def concepts(sentence: str) -> set[str]:
+    """The concepts a sentence covers: content-stem bigrams, names and numbers.
+
+    Used for redundancy control in summaries and for "what is new" (a sentence whose concepts
+    were all shown before adds nothing).
+    """
+    stems = content_stems(sentence)
+    out: set[str] = set()
+    for a, b in zip(stems, stems[1:], strict=False):
+        out.add(f"{a} {b}")
+    for s in stems:
+        if s[:1].isdigit():
+            out.add(f"#{s}")
+    for name in names(sentence):
+        out.add("@" + name.lower())
+    return out
+
+
+def normalise_space(text: str) -> str:
+    """Collapse runs of spaces/tabs inside lines and runs of blank lines to one."""
+    lines = [_SPACE_RE.sub(" ", line).strip() for line in text.splitlines()]
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip()
+
+
+def join_nonempty(parts: Iterable[str], sep: str = " ") -> str:
+    """Join the non-empty parts."""
+    return sep.join(p for p in parts if p)
