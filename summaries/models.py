@@ -186,3 +186,48 @@ class Briefing:
     since: datetime | None = None
     delivery_id: int | None = None
     notes: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One full-text search result."""
+
+    article: Article
+    snippet: str
+    rank: float
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A polled RSS/Atom feed, owned by an audience (usually a Discord channel)."""
+
+    id: int
+    url: str
+    audience: str
+    interval_s: int | None  # None: the configured default
+    etag: str | None = None
+    last_modified: str | None = None
+    next_poll_at: datetime | None = None
+    last_polled_at: datetime | None = None
+    last_ok_at: datetime | None = None
+    failures: int = 0
+    last_error: str | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A daily digest for an audience at a local time in an IANA timezone.
+
+    `local_time` is "HH:MM"; `topics` empty means all stories.
+    """
+
+    id: int
+    audience: str
+    local_time: str
+    timezone: str
+    topics: tuple[str, ...] = ()
+    enabled: bool = True
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    created_at: datetime | None = None
