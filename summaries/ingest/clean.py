@@ -1,0 +1,520 @@
+"""Page furniture removal and metadata lines: turn scraped article text into clean paragraphs.
+
+Scraped or copied news text carries lines that are not the article: navigation and widgets
+("Trending Now", "Related Articles"), photo credits, category and tag lines, the headline repeated,
+byline and date lines, the outlet's self-promotion paragraph. `clean_text` drops them and turns
+the ones that carry information (byline, date, outlet, language) into metadata.
+
+The rules are patterns over whole lines, never site-specific strings. A line is only dropped when
+it is recognisably furniture or metadata; ordinary content lines (including short section
+sub-headings) are kept, each as its own paragraph so they never merge into a sentence.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """Cleaned article text and the metadata found in its furniture.
+
+    Attributes:
+        text: Paragraphs separated by blank lines; furniture, byline and date lines removed.
+        title: The headline ("" when none was found).
+        author: Byline when found.
+        published_at: Publication time stated in the text (UTC), None when none was stated.
+        outlet: Publication name when the text names itself (self-promotion, copyright line).
+        language: ISO 639-1 code when the text states it.
+    """
+
+    text: str
+    title: str
+    author: str | None
+    published_at: datetime | None
+    outlet: str | None
+    language: str | None
+
+
+# --- furniture ---------------------------------------------------------------------------------
+
+# Whole lines (case-insensitive, optional trailing colon) that are widgets or navigation.
+_FURNITURE_LINES = frozenset(
+    s.lower()
+    for s in """
+trending now|trending|most read|most popular|most viewed|most shared|popular now|popular posts
+related articles|related articles and posts|related posts|related stories|related news|related
+read more|read next|read also|see also|more stories|more news|more from|top stories|latest news
+latest|recommended|recommended for you|you may also like|you might also like|also read
+back to top|back to top button|scroll to top|go to top|skip to content|skip to main content
+advertisement|advertisements|sponsored|sponsored content|ad|ads|promoted|promoted stories
+share|share this|share this article|share this story|share on facebook|share on twitter
+share on x|share via email|tweet|email|print|copy link|facebook|twitter|whatsapp|linkedin
+comments|leave a comment|leave a reply|post a comment|show comments|view comments|0 comments
+subscribe|subscribe now|sign up|sign in|log in|login|register|newsletter|follow us
+loading|loading...|close|menu|search|home|next article|previous article|next|previous
+listen to this article|listen|watch|play video|video|gallery|view gallery|open gallery
+continue reading|click here|tags|topics|categories|filed under|breaking news|live|updated
+""".replace("\n", "|").split("|")
+    if s.strip()
+)
+
+# Lines starting like these are furniture whatever follows (credits, promos, tag lists).
+_FURNITURE_PREFIX_RE = re.compile(
+    r"""^(?:
+        (?:photo|photos|image|images|picture|pictures|photograph|illustration|graphic|video|
+           file\ photo|cover\ photo|featured\ image|header\ image|credit|photo\ credit|
+           image\ credit|image\ source|source\ image)s?\s*(?:credit)?\s*[:|]
+      | \(?(?:photo|image|picture|video)s?\s+(?:by|courtesy|credit|:)\b
+      | (?:read\ more|read\ also|also\ read|see\ also|related|more|watch|listen|recommended|
+           read\ next|must\ read|don'?t\ miss)\s*[:|»›>]
+      | (?:tags?|topics?|categor(?:y|ies)|filed\ under|keywords?|section)\s*[:|]
+      | (?:follow|like)\ us\ on\b
+      | (?:sign\ up|subscribe)\ (?:to|for|now)\b
+      | (?:share\ (?:this|on|via)|click\ here|tap\ here)\b
+      | (?:copyright|©|\(c\))
+      | all\ rights\ reserved
+      | (?:updated|published|posted)?\s*\d+\s+(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?)\s+ago$
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+# Breadcrumbs: "Home > World > Asia", "News / Politics".
+_BREADCRUMB_RE = re.compile(r"^[\w .&'’-]{1,30}(?:\s+[>›»/|]\s+[\w .&'’-]{1,30}){1,6}$")
+
+# The outlet's description of itself (only recognised in the tail of an article).
+_PROMO_START_RE = re.compile(
+    r"^(?:Founded\s+(?:in\s+\d{4}\s+)?by\b|Founded\s+in\s+\d{4}\b|Established\s+in\s+\d{4}\b"
+    r"|About\s+(?:us|the\s+publication)\b)",
+    re.IGNORECASE,
+)
+_OUTLET_NAME = r"(?P<outlet>(?:The\s+)?[A-Z][\w&.'’-]*(?:\s+[A-Z][\w&.'’-]*){0,4})"
+_PROMO_OUTLET_RES = (
+    re.compile(r"^Founded\b[^,]{0,120},\s+" + _OUTLET_NAME + r"\s+(?:has|is|was|provides)\b"),
+    re.compile(
+        r"^" + _OUTLET_NAME + r"\s+is\s+(?:a|an|the)\b[^.]{0,120}?\b"
+        r"(?:news|media|newsroom|journalism|publication|publisher|newspaper|magazine|outlet|"
+        r"broadcaster|wire)\b"
+    ),
+)
+_PROMO_WORDS_RE = re.compile(
+    r"\b(?:newsroom|journalism|news\s+(?:desk|outlet|organi[sz]ation|agency|platform|site)|"
+    r"media\s+(?:company|group|outlet|platform)|our\s+(?:readers|audience|journalists|mission)|"
+    r"breaking\s+news|subscribe|newsletter|unbiased\s+reporting)\b",
+    re.IGNORECASE,
+)
+_COPYRIGHT_OUTLET_RE = re.compile(
+    r"(?:copyright|©|\(c\))\s*(?:©\s*)?(?:\d{4}(?:\s*[-–]\s*\d{4})?)?\s*,?\s*"
+    r"(?P<outlet>[A-Z][\w&.'’ -]{1,60}?)\s*(?:[.,|]|all\s+rights|$)",
+    re.IGNORECASE,
+)
+
+# --- bylines -----------------------------------------------------------------------------------
+
+_NAME_WORD = r"(?:[A-Z][\w.'’-]*|(?:de|van|von|der|den|da|di|du|la|le|bin|ibn|al|el|and|&))"
+_NAME = rf"[A-Z][\w.'’-]*(?:\s+{_NAME_WORD}){{0,6}}"
+_BYLINE_RE = re.compile(
+    rf"^(?i:(?:(?:written|reported|words|story|text|posted|compiled|edited)\s+)?by)\s*:?\s+"
+    rf"(?P<name>{_NAME}(?:\s*,\s*{_NAME})*?)"
+    rf"(?:\s*(?:[|•·–—]|,|\s-\s)\s*(?P<rest>.{{0,80}}))?$"
+)
+_AUTHOR_LABEL_RE = re.compile(r"^(?:author|authors|byline|reporter)\s*:\s*(?P<name>.{2,60})$", re.I)
+_LONE_NAME_RE = re.compile(rf"^{_NAME}$")
+
+# --- dates -------------------------------------------------------------------------------------
+
+_MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
+    "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+}  # fmt: skip
+_MONTH = (
+    r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+_DATE_RES = (
+    re.compile(r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})(?=\b|T)", re.I),
+    re.compile(
+        _MONTH + r"\.?\s*(?P<day>\d{1,2})(?:st|nd|rd|th)?\s*(?:,|-|–|/)?\s*(?P<year>\d{4})\b",
+        re.I,
+    ),
+    re.compile(
+        r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s*(?:of\s+)?"
+        + _MONTH
+        + r"\.?\s*,?\s*(?P<year>\d{4})\b",
+        re.I,
+    ),
+)
+_TIME_RE = re.compile(
+    r"(?:\bat\s+|T|\b)(?P<h>\d{1,2})[:.](?P<m>\d{2})(?::(?P<s>\d{2})(?:\.\d+)?)?"
+    r"\s*(?P<ampm>[ap]\.?m\.?)?(?![\w])",
+    re.I,
+)
+_OFFSET_RE = re.compile(
+    r"(?:UTC|GMT)?\s*(?P<sign>[+-])(?P<oh>\d{1,2}):?(?P<om>\d{2})?\b|(?<=\d)Z\b"
+)
+_FIXED_TZ = {
+    "UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": 1, "BST": 1, "CET": 1, "CEST": 2, "MET": 1,
+    "MEST": 2, "EET": 2, "EEST": 3, "MSK": 3, "IST": 5.5, "PKT": 5, "ICT": 7, "WIB": 7,
+    "HKT": 8, "SGT": 8, "AWST": 8, "PHT": 8, "JST": 9, "KST": 9, "ACST": 9.5, "AEST": 10,
+    "AEDT": 11, "NZST": 12, "NZDT": 13, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7,
+    "MDT": -6, "PST": -8, "PDT": -7, "AKST": -9, "AKDT": -8, "HST": -10, "AST": -4, "ADT": -3,
+}  # fmt: skip
+# Abbreviations that switch with daylight saving: resolved through the IANA database.
+_ZONE_TZ = {"ET": "America/New_York", "CT": "America/Chicago", "MT": "America/Denver",
+            "PT": "America/Los_Angeles", "UK": "Europe/London"}  # fmt: skip
+_TZ_WORD_RE = re.compile(
+    r"\b(?P<tz>" + "|".join(sorted({*_FIXED_TZ, *_ZONE_TZ}, key=len, reverse=True)) + r")\b"
+)
+_DATE_PREFIX_RE = re.compile(
+    r"^(?:(?P<kind>published|posted|updated|last\s+updated|modified|last\s+modified|date|"
+    r"dated|first\s+published|created|released)\b\s*(?:on|at)?\s*:?\s*)",
+    re.I,
+)
+_WEEKDAY_RE = re.compile(
+    r"\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|sday|nesday|rsday|urday)?\b\.?", re.I
+)
+_FILLER_RE = re.compile(
+    r"\b(?:on|at|published|updated|posted|am|pm|a\.m\.|p\.m\.|hrs|h)\b|[\s,|•·/()\[\]:.–—-]", re.I
+)
+# A leading " date 2024-01-15 en English" or " date 2024-01-15 <Headline>" line.
+_DATE_HEADER_RE = re.compile(r"^\s*date\s+(?P<date>\d{4}-\d{2}-\d{2})\b\s*(?P<rest>.*)$", re.I)
+_LANG_NAMES = {
+    "en": "english", "fr": "french", "de": "german", "es": "spanish", "it": "italian",
+    "pt": "portuguese", "nl": "dutch", "ru": "russian", "uk": "ukrainian", "pl": "polish",
+    "ko": "korean", "ja": "japanese", "zh": "chinese", "ar": "arabic", "tr": "turkish",
+    "sv": "swedish", "da": "danish", "no": "norwegian", "fi": "finnish", "hi": "hindi",
+}  # fmt: skip
+_LANG_RE = re.compile(r"^(?P<code>[a-z]{2})(?:[-_][A-Za-z]{2})?(?:\s+(?P<name>[A-Za-z]+))?$")
+
+# --- shapes of lines ---------------------------------------------------------------------------
+
+_SENTENCE_END_RE = re.compile(r"[.!?…][\"'”’)\]]*$|[\"”]$")
+_SPACES_RE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_WORD_RE = re.compile(r"[^\W_][\w'’.-]*")
+
+
+def clean_text(raw: str, *, title_hint: str | None = None) -> Cleaned:
+    """Remove page furniture from article text and turn metadata lines into fields.
+
+    Args:
+        raw: Text as copied or extracted from a page: one paragraph per line or per block.
+        title_hint: Headline known from elsewhere (HTML metadata, feed entry). It becomes the
+            title, and lines repeating it are dropped.
+
+    Returns:
+        The cleaned text (paragraphs separated by blank lines) and the metadata found. No date
+        is ever invented: `published_at` is None unless the text states one.
+    """
+    lines = _paragraphs(raw)
+    meta = _Meta()
+    title = _norm_title(title_hint) if title_hint else ""
+
+    # 1. Lines that are metadata or furniture wherever they appear.
+    kept: list[str] = []
+    for index, line in enumerate(lines):
+        header = _DATE_HEADER_RE.match(line) if index < 3 else None
+        if header:
+            meta.add_date(_parse_iso_day(header["date"]), has_time=False, kind="date")
+            rest = header["rest"].strip()
+            lang = _language(rest)
+            if lang:
+                meta.language = meta.language or lang
+            elif rest:
+                kept.append(rest)
+            continue
+        if _is_furniture(line):
+            outlet = _copyright_outlet(line)
+            if outlet:
+                meta.outlet = meta.outlet or outlet
+            continue
+        byline = _byline(line)
+        if byline is not None:
+            name, rest = byline
+            meta.author = meta.author or name
+            if rest:
+                parsed = _date_line(rest)
+                if parsed:
+                    meta.add_date(*parsed)
+            continue
+        parsed = _date_line(line)
+        if parsed:
+            meta.add_date(*parsed)
+            continue
+        if kept and _same(line, kept[-1]) and len(line) < 200:
+            continue  # duplicated widget/credit line
+        kept.append(line)
+
+    # 2. Header: lines before the first body paragraph (headline, categories, repeated headline).
+    body_start = next((i for i, line in enumerate(kept) if _is_body(line)), len(kept))
+    header_lines, rest_lines = kept[:body_start], kept[body_start:]
+    content: list[str] = []
+    for line in header_lines:
+        if title and _same(line, title):
+            continue
+        if not title and len(_words(line)) >= 4 and not _SENTENCE_END_RE.search(line):
+            title = _norm_title(line)
+            continue
+        if len(_words(line)) <= 3 and not _SENTENCE_END_RE.search(line):
+            continue  # category / section label
+        content.append(line)
+
+    # 3. Tail: after the last body paragraph come tag lines, a lone author line and the outlet's
+    # self-promotion paragraph.
+    tail_start = len(rest_lines)
+    while tail_start > 0:
+        line = rest_lines[tail_start - 1]
+        promo_outlet = _promo_outlet(line)
+        if promo_outlet is not None:
+            meta.outlet = meta.outlet or promo_outlet or None
+        elif _SENTENCE_END_RE.search(line) or len(_words(line)) > 10:
+            break  # real content: the tail ends here
+        tail_start -= 1
+    for line in rest_lines[tail_start:]:
+        if (
+            _promo_outlet(line) is None
+            and _LONE_NAME_RE.match(line)
+            and 2 <= len(_words(line)) <= 4
+        ):
+            if meta.author is None:
+                meta.author = line
+    body = rest_lines[:tail_start]
+    content.extend(line for line in body if not (title and _same(line, title)))
+
+    text = "\n\n".join(content)
+    return Cleaned(
+        text=text,
+        title=title,
+        author=meta.author,
+        published_at=meta.published_at(),
+        outlet=meta.outlet,
+        language=meta.language,
+    )
+
+
+class _Meta:
+    """Metadata collected while reading the lines."""
+
+    def __init__(self) -> None:
+        self.author: str | None = None
+        self.outlet: str | None = None
+        self.language: str | None = None
+        self._dates: list[tuple[int, int, int, datetime]] = []
+
+    def add_date(self, when: datetime | None, has_time: bool, kind: str) -> None:
+        if when is None:
+            return
+        # Prefer a publication date over an update date, then one with a time of day, then the
+        # first one stated.
+        rank = 0 if kind.startswith(("updated", "last", "modified")) else 1
+        self._dates.append((rank, int(has_time), -len(self._dates), when))
+
+    def published_at(self) -> datetime | None:
+        if not self._dates:
+            return None
+        return max(self._dates)[3]
+
+
+def _paragraphs(raw: str) -> list[str]:
+    """Split text into paragraph lines, unwrapping hard-wrapped blocks."""
+    text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    out: list[str] = []
+    for block in re.split(r"\n\s*\n", text):
+        lines = [_SPACES_RE.sub(" ", line).strip() for line in block.split("\n")]
+        lines = [line for line in lines if line]
+        if not lines:
+            continue
+        wrapped = len(lines) >= 3 and all(40 <= len(line) <= 100 for line in lines[:-1])
+        current = lines[0]
+        for line in lines[1:]:
+            if _continues(current, line, wrapped):
+                current = (
+                    current[:-1] + line
+                    if current.endswith("-") and wrapped
+                    else current + " " + line
+                )
+            else:
+                out.append(current)
+                current = line
+        out.append(current)
+    return out
+
+
+def _continues(line: str, following: str, wrapped: bool) -> bool:
+    """Whether `following` continues the sentence of `line` (a wrapped line, not a new one)."""
+    if _SENTENCE_END_RE.search(line):
+        return False
+    if wrapped and len(line) >= 40:
+        return True
+    return (
+        bool(re.match(r"[a-z(]", following))
+        and bool(re.search(r"[\w,;–-]$", line))
+        and len(line) > 60
+    )
+
+
+def _words(line: str) -> list[str]:
+    return _WORD_RE.findall(line)
+
+
+def _norm_title(title: str) -> str:
+    return _SPACES_RE.sub(" ", title).strip()
+
+
+def _key(line: str) -> str:
+    return re.sub(r"[\W_]+", " ", line.casefold()).strip()
+
+
+def _same(a: str, b: str) -> bool:
+    return _key(a) == _key(b)
+
+
+def _is_body(line: str) -> bool:
+    """A line that reads as article prose (as opposed to a heading, label or metadata)."""
+    n = len(_words(line))
+    return (n >= 8 and bool(_SENTENCE_END_RE.search(line))) or n >= 25
+
+
+def _is_furniture(line: str) -> bool:
+    lowered = line.casefold().rstrip(":").strip()
+    if lowered in _FURNITURE_LINES:
+        return True
+    if len(line) > 300:
+        return False
+    if _FURNITURE_PREFIX_RE.match(line):
+        return True
+    if _BREADCRUMB_RE.match(line) and not _SENTENCE_END_RE.search(line):
+        return True
+    return False
+
+
+def _copyright_outlet(line: str) -> str | None:
+    match = _COPYRIGHT_OUTLET_RE.match(line)
+    if not match:
+        return None
+    outlet = match["outlet"].strip(" .,")
+    return outlet if outlet and not outlet[0].isdigit() else None
+
+
+def _promo_outlet(line: str) -> str | None:
+    """For an outlet self-promotion paragraph: the outlet's name ("" when unnamed); else None."""
+    starts = _PROMO_START_RE.match(line) is not None
+    named = None
+    for pattern in _PROMO_OUTLET_RES:
+        match = pattern.match(line)
+        if match:
+            named = match["outlet"]
+            break
+    if not starts and not (named and _PROMO_WORDS_RE.search(line)):
+        return None
+    return named or ""
+
+
+def _byline(line: str) -> tuple[str, str | None] | None:
+    """(author, rest of the line) for a byline line, else None."""
+    if len(line) > 160:
+        return None
+    match = _AUTHOR_LABEL_RE.match(line)
+    if match:
+        return match["name"].strip(), None
+    match = _BYLINE_RE.match(line)
+    if not match:
+        return None
+    name = match["name"].strip()
+    rest = (match["rest"] or "").strip() or None
+    if rest and _SENTENCE_END_RE.search(rest) and len(_words(rest)) > 6:
+        return None  # "By Tuesday, officials said ..." is a sentence
+    return name, rest
+
+
+def _language(rest: str) -> str | None:
+    match = _LANG_RE.match(rest)
+    if not match:
+        return None
+    code = match["code"]
+    name = match["name"]
+    if name is None:
+        return code if code in _LANG_NAMES else None
+    return code if _LANG_NAMES.get(code) == name.lower() else None
+
+
+def _parse_iso_day(value: str) -> datetime | None:
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def _date_line(line: str) -> tuple[datetime, bool, str] | None:
+    """Parse a line that is only a date (with optional label, weekday, time and zone).
+
+    Returns:
+        (UTC datetime, whether a time of day was given, label kind) or None when the line is
+        not a date line.
+    """
+    if len(line) > 90:
+        return None
+    prefix = _DATE_PREFIX_RE.match(line)
+    kind = prefix["kind"].lower() if prefix else "date"
+    body = line[prefix.end() :] if prefix else line
+    for pattern in _DATE_RES:
+        date_match = pattern.search(body)
+        if date_match:
+            break
+    else:
+        return None
+    try:
+        year = int(date_match["year"])
+        groups = date_match.groupdict()
+        month = int(groups["month"]) if "month" in groups else _MONTHS[groups["mon"].lower()[:3]]
+        day = int(date_match["day"])
+        hour = minute = second = 0
+        leftover = body[: date_match.start()] + " " + body[date_match.end() :]
+        time_match = _TIME_RE.search(leftover)
+        has_time = time_match is not None
+        if time_match:
+            hour, minute = int(time_match["h"]), int(time_match["m"])
+            second = int(time_match["s"] or 0)
+            ampm = (time_match["ampm"] or "").lower().replace(".", "")
+            if ampm == "pm" and hour < 12:
+                hour += 12
+            elif ampm == "am" and hour == 12:
+                hour = 0
+            leftover = leftover[: time_match.start()] + " " + leftover[time_match.end() :]
+        zone, leftover = _zone(leftover)
+        local = datetime(year, month, day, hour, minute, second)
+    except (ValueError, KeyError):
+        return None
+    leftover = _WEEKDAY_RE.sub(" ", leftover)
+    if _FILLER_RE.sub("", leftover):
+        return None  # more than a date on the line: it is prose
+    if isinstance(zone, ZoneInfo):
+        when = local.replace(tzinfo=zone)
+    else:
+        when = local.replace(tzinfo=zone or UTC)
+    return when.astimezone(UTC), has_time, kind
+
+
+def _zone(text: str) -> tuple[tzinfo | None, str]:
+    """Find a timezone abbreviation or offset in `text`; return it and the text without it."""
+    match = _TZ_WORD_RE.search(text)
+    if match:
+        name = match["tz"]
+        rest = text[: match.start()] + " " + text[match.end() :]
+        if name in _ZONE_TZ:
+            return ZoneInfo(_ZONE_TZ[name]), rest
+        return timezone(timedelta(hours=_FIXED_TZ[name])), rest
+    match = _OFFSET_RE.search(text)
+    if match:
+        rest = text[: match.start()] + " " + text[match.end() :]
+        if match.group(0) == "Z":
+            return UTC, rest
+        sign = -1 if match["sign"] == "-" else 1
+        delta = timedelta(hours=int(match["oh"]), minutes=int(match["om"] or 0))
+        return timezone(sign * delta), rest
+    return None, text
