@@ -213,6 +213,7 @@ class Feed:
     failures: int = 0
     last_error: str | None = None
     created_at: datetime | None = None
+    failing_since: datetime | None = None  # first failure of the current failing streak
 
 
 @dataclass(frozen=True)

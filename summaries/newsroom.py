@@ -1,0 +1,746 @@
+"""The facade every frontend calls: ingest, stories, briefings, what is new, feeds, digests.
+
+No frontend touches SQL or sumy; CPU-heavy work (sentence splitting, summaries, discrepancies)
+runs in worker threads so an event loop serving Discord is never blocked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import BinaryIO
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+import numpy as np
+
+from summaries import stories as _stories
+from summaries.config import CoreConfig
+from summaries.diff import SourceText, discrepancies
+from summaries.errors import BriefbotError, IngestError, InvalidInput, NotFound
+from summaries.ingest.fetch import check_url
+from summaries.ingest.sources import draft_from_bytes, draft_from_text, expand_inputs, read_input
+from summaries.models import (
+    Article,
+    ArticleDraft,
+    Briefing,
+    Citation,
+    CitedSentence,
+    Feed,
+    IngestResult,
+    SearchHit,
+    Sentence,
+    Story,
+    StoryBrief,
+    Subscription,
+)
+from summaries.store import NewArticle, Store, StoryState
+from summaries.summarize import Candidate, summarize_candidates
+from summaries.text import concepts, content_stems, split_sentences
+
+log = logging.getLogger(__name__)
+
+NEAR_DUPLICATE_BITS = 3
+MIN_NOVEL_CONCEPTS = 2
+
+
+def audience_for_channel(channel_id: int) -> str:
+    """Audience name of a Discord channel."""
+    return f"channel:{channel_id}"
+
+
+def audience_for_user(user_id: int) -> str:
+    """Audience name of a Discord user (direct messages)."""
+    return f"user:{user_id}"
+
+
+def audience_for_cli(name: str) -> str:
+    """Audience name used by the command line and the local shell."""
+    return f"cli:{name}"
+
+
+def utc_now() -> datetime:
+    """The real clock (UTC)."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class FeedPoll:
+    """Outcome of polling one feed."""
+
+    feed: Feed
+    results: tuple[IngestResult, ...]
+    not_modified: bool
+    error: str | None
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    new: NewArticle
+    terms: dict[str, float]
+
+
+class Newsroom:
+    """briefbot's use cases over one store.
+
+    Use as `async with Newsroom(path) as room:`; `clock` returns aware UTC datetimes (tests pass
+    a fixed clock).
+    """
+
+    def __init__(
+        self,
+        db_path: str | Path,
+        *,
+        config: CoreConfig | None = None,
+        clock: Callable[[], datetime] | None = None,
+        rules: _stories.StoryRules | None = None,
+    ) -> None:
+        self.config = config or CoreConfig()
+        self.clock = clock or utc_now
+        self.rules = rules or _stories.StoryRules()
+        self.store = Store(db_path)
+
+    async def open(self) -> Newsroom:
+        """Open the store (applying migrations)."""
+        await self.store.open()
+        return self
+
+    async def close(self) -> None:
+        """Close the store."""
+        await self.store.close()
+
+    async def __aenter__(self) -> Newsroom:
+        return await self.open()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # ================================================================== ingest
+
+    async def ingest(
+        self,
+        inputs: Sequence[str],
+        *,
+        progress: Callable[[IngestResult], None] | None = None,
+        stdin: BinaryIO | None = None,
+    ) -> list[IngestResult]:
+        """Ingest files, directories, URLs (pages or feeds) and "-" (stdin).
+
+        Every input is handled on its own: a bad one is reported as rejected with its reason
+        and the batch goes on; what was stored before stays stored.
+
+        Returns:
+            One result per article found (a feed yields one per entry) or per rejected input.
+        """
+        results: list[IngestResult] = []
+        for item in expand_inputs(list(inputs)):
+            try:
+                outputs = await read_input(
+                    item, self.config.fetch, fetched_at=self.clock(), stdin=stdin
+                )
+            except BriefbotError as err:
+                outputs = [IngestError(str(err))]
+            except Exception as err:  # one bad item never ends the batch
+                log.exception("unexpected error reading %s", item)
+                outputs = [IngestError(f"{item}: unexpected error: {err}")]
+            for out in outputs:
+                if isinstance(out, ArticleDraft):
+                    result = await self._store_safely(out, item)
+                else:
+                    result = IngestResult(input=item, status="rejected", reason=str(out))
+                results.append(result)
+                if progress is not None:
+                    progress(result)
+        return results
+
+    async def ingest_text(
+        self,
+        text: str,
+        *,
+        title: str | None = None,
+        url: str | None = None,
+        outlet: str | None = None,
+        source: str = "pasted",
+    ) -> IngestResult:
+        """Ingest pasted text (Discord `/ingest text:`, the Python API)."""
+        try:
+            draft = draft_from_text(
+                text, source=source, fetched_at=self.clock(), title=title, url=url, outlet=outlet
+            )
+        except BriefbotError as err:
+            return IngestResult(input=source, status="rejected", reason=str(err))
+        return await self._store_safely(draft, source)
+
+    async def ingest_bytes(
+        self, data: bytes, *, filename: str, content_type: str | None = None
+    ) -> IngestResult:
+        """Ingest an uploaded file's bytes (text or HTML)."""
+        try:
+            draft = draft_from_bytes(
+                data, source=filename, fetched_at=self.clock(), content_type=content_type
+            )
+        except BriefbotError as err:
+            return IngestResult(input=filename, status="rejected", reason=str(err))
+        return await self._store_safely(draft, filename)
+
+    async def ingest_url(self, url: str) -> list[IngestResult]:
+        """Ingest one web page or every entry of a feed."""
+        try:
+            check_url(url)
+        except BriefbotError as err:
+            return [IngestResult(input=url, status="rejected", reason=str(err))]
+        return await self.ingest([url])
+
+    async def _store_safely(self, draft: ArticleDraft, item: str) -> IngestResult:
+        label = draft.url or item
+        try:
+            return await self.store_draft(draft, label)
+        except BriefbotError as err:
+            return IngestResult(input=label, status="rejected", reason=str(err))
+        except Exception as err:
+            log.exception("could not store %s", label)
+            return IngestResult(input=label, status="rejected", reason=f"could not store: {err}")
+
+    async def store_draft(self, draft: ArticleDraft, label: str | None = None) -> IngestResult:
+        """Store one cleaned article: duplicate check, sentences, full text, story assignment."""
+        label = label or draft.url or draft.source
+        prepared = await asyncio.to_thread(_prepare, draft)
+        new = prepared.new
+        if draft.url:
+            existing = await self.store.article_by_url(draft.url)
+            if existing is not None:
+                return IngestResult(
+                    input=label, status="duplicate", article_id=existing,
+                    reason=f"same URL as article {existing}", title=draft.title,
+                )
+        existing = await self.store.article_by_fingerprint(new.fingerprint)
+        if existing is not None:
+            return IngestResult(
+                input=label, status="duplicate", article_id=existing,
+                reason=f"same text as article {existing}", title=draft.title,
+            )
+        async with self.store.transaction():
+            near = await self.store.near_duplicates(new.simhash, NEAR_DUPLICATE_BITS)
+            original = near[0][0] if near else None
+            article_id = await self.store.insert_article(new, near_duplicate_of=original)
+            when = draft.published_at or draft.fetched_at
+            if original is not None:
+                story_id = (await self.store.article(original)).story_id
+                if story_id is not None:
+                    await self.store.attach_copy(article_id, story_id, when)
+            else:
+                story_id = await self._assign_story(article_id, draft, prepared.terms, when)
+        return IngestResult(
+            input=label,
+            status="stored",
+            article_id=article_id,
+            near_duplicate_of=original,
+            story_id=story_id,
+            title=draft.title,
+            reason=f"syndicated copy of article {original}" if original else None,
+        )
+
+    async def _assign_story(
+        self, article_id: int, draft: ArticleDraft, terms: dict[str, float], when: datetime
+    ) -> int:
+        total, df = await self.store.document_frequencies(terms)
+        vec = _stories.tfidf(terms, df, total)
+        await self.store.count_terms(terms)
+        title = draft.title or _fallback_title(draft.text)
+        probe = sorted(vec, key=lambda t: -vec[t])[:15]
+        states = await self.store.story_states(await self.store.story_candidates(probe))
+        best: tuple[float, StoryState] | None = None
+        for state in states:
+            sim = _stories.cosine(vec, state.centroid)
+            gap = _stories.gap_days(when, state.first_seen, state.last_seen)
+            if sim >= _stories.join_threshold(self.rules, gap) and (best is None or sim > best[0]):
+                best = (sim, state)
+        if best is None:
+            return await self.store.create_story(
+                title=title, article_id=article_id, when=when, created_at=self.clock(),
+                centroid={t: round(w, 6) for t, w in vec.items()},
+            )
+        sim, state = best
+        centroid = _stories.add_to_centroid(state.centroid, vec, state.article_count)
+        await self.store.join_story(
+            state, article_id=article_id, title=title, score=sim, when=when, centroid=centroid
+        )
+        grown = replace(
+            state,
+            centroid=centroid,
+            article_count=state.article_count + 1,
+            first_seen=min(state.first_seen, when),
+            last_seen=max(state.last_seen, when),
+        )
+        return await self._merge_neighbours(grown)
+
+    async def _merge_neighbours(self, story: StoryState) -> int:
+        """Merge `story` with stories that now clearly cover the same thing; returns the survivor."""
+        probe = sorted(story.centroid, key=lambda t: -story.centroid[t])[:15]
+        ids = [i for i in await self.store.story_candidates(probe, limit=6) if i != story.id]
+        for other in await self.store.story_states(ids):
+            sim = _stories.cosine(story.centroid, other.centroid)
+            gap = _stories.gap_days(other.last_seen, story.first_seen, story.last_seen)
+            if sim < max(self.rules.merge, _stories.join_threshold(self.rules, gap)):
+                continue
+            keep, gone = (story, other) if story.article_count >= other.article_count else (other, story)
+            centroid = _stories.merge_centroids(
+                keep.centroid, keep.article_count, gone.centroid, gone.article_count
+            )
+            await self.store.merge_stories(keep, gone, centroid)
+            log.info("merged story %s into %s (similarity %.2f)", gone.id, keep.id, sim)
+            story = replace(
+                keep,
+                centroid=centroid,
+                article_count=keep.article_count + gone.article_count,
+                first_seen=min(keep.first_seen, gone.first_seen),
+                last_seen=max(keep.last_seen, gone.last_seen),
+            )
+        return story.id
+
+    # ================================================================== reading
+
+    async def articles(self, *, limit: int = 50, offset: int = 0) -> list[Article]:
+        """Stored articles in id order."""
+        return await self.store.articles(limit=limit, offset=offset)
+
+    async def article(self, article_id: int) -> Article:
+        """One stored article; NotFound when the id is unknown."""
+        return await self.store.article(article_id)
+
+    async def sentences(self, article_id: int) -> list[Sentence]:
+        """The stored sentences of an article."""
+        await self.store.article(article_id)
+        return await self.store.sentences(article_id)
+
+    async def search(self, query: str, *, limit: int = 10) -> list[SearchHit]:
+        """Full-text search over titles and texts, best first, with highlighted snippets."""
+        return await self.store.search(query, limit)
+
+    async def stories(self, *, topic: str | None = None, limit: int = 20) -> list[Story]:
+        """Live stories (most recent first), or those matching a topic (best match first)."""
+        if topic:
+            ids = await self.store.stories_matching(topic, limit)
+            found = {s.id: s for s in await self.store.stories(story_ids=ids, limit=limit)}
+            return [found[i] for i in ids if i in found]
+        return await self.store.stories(limit=limit)
+
+    async def story_titles(self, prefix: str, *, limit: int = 25) -> list[Story]:
+        """Stories whose title contains `prefix` (or whose id is it), for autocomplete."""
+        return await self.store.story_titles(prefix, min(limit, 25))
+
+    async def story(self, story_id: int, *, audience: str | None = None) -> StoryBrief:
+        """One story in full: summary, what is new for `audience`, discrepancies, sources."""
+        live = await self.store.resolve_story(story_id)
+        return await self._story_brief(live, audience, since=None, summary=True, words=None)
+
+    # ================================================================== briefings
+
+    async def brief(
+        self,
+        audience: str,
+        *,
+        topic: str | None = None,
+        since: datetime | None = None,
+        max_stories: int | None = None,
+        record: bool = True,
+    ) -> Briefing:
+        """The current briefing for an audience: top stories with cited summaries and what is new.
+
+        Args:
+            audience: Who is briefed ("channel:…", "user:…", "cli:…").
+            topic: Only stories matching these words.
+            since: Only stories with coverage after this time; with no earlier briefing, what is
+                new is measured against coverage older than this.
+            max_stories: Stories in the briefing (default from config).
+            record: Record the delivery so the next "what is new" starts from it.
+        """
+        limit = max_stories or self.config.max_stories
+        if topic:
+            ids = await self.store.stories_matching(topic, limit)
+            if since is not None:
+                recent = {s.id for s in await self.store.stories(story_ids=ids, since=since)}
+                ids = [i for i in ids if i in recent]
+        else:
+            ids = [s.id for s in await self.store.stories(since=since, limit=limit)]
+        briefs = [
+            await self._story_brief(i, audience, since=since, summary=True, words=None) for i in ids
+        ]
+        briefing = Briefing(
+            audience=audience, generated_at=self.clock(), stories=tuple(briefs), topic=topic,
+            since=since, notes=self._notes(topic, briefs),
+        )
+        if record and briefs:
+            delivery_id = await self.record_delivery(audience, briefing)
+            briefing = replace(briefing, delivery_id=delivery_id)
+        return briefing
+
+    async def whats_new(
+        self,
+        audience: str,
+        *,
+        topic: str | None = None,
+        story_id: int | None = None,
+        since: datetime | None = None,
+        record: bool = False,
+    ) -> Briefing:
+        """Only story content this audience has not been shown.
+
+        Content counts as shown when the audience was briefed on the article it comes from; a
+        later article that only restates known facts adds nothing. For a story the audience
+        was never briefed on, coverage older than `since` (default: `default_since_hours` ago)
+        is the baseline.
+        """
+        effective_since = since or self.clock() - timedelta(hours=self.config.default_since_hours)
+        limit = self.config.max_stories
+        if story_id is not None:
+            ids = [await self.store.resolve_story(story_id)]
+        elif topic:
+            ids = await self.store.stories_matching(topic, limit * 4)
+        else:
+            ids = await self.store.stories_with_unseen(audience, None, limit * 4)
+        briefs: list[StoryBrief] = []
+        for i in ids:
+            brief = await self._story_brief(
+                i, audience, since=effective_since, summary=False, words=None
+            )
+            if brief.new:
+                briefs.append(brief)
+            if len(briefs) >= limit:
+                break
+        briefing = Briefing(
+            audience=audience, generated_at=self.clock(), stories=tuple(briefs), topic=topic,
+            since=since, notes=self._notes(topic, briefs, new_only=True, had_stories=bool(ids)),
+        )
+        if record and briefs:
+            delivery_id = await self.record_delivery(audience, briefing)
+            briefing = replace(briefing, delivery_id=delivery_id)
+        return briefing
+
+    def _notes(
+        self, topic: str | None, briefs: Sequence[StoryBrief], *, new_only: bool = False,
+        had_stories: bool = True,
+    ) -> tuple[str, ...]:
+        if briefs:
+            return ()
+        if topic and not had_stories:
+            return (f"No stories match “{topic}”.",)
+        if new_only:
+            if topic:
+                return (f"Nothing new on “{topic}” since your last briefing.",)
+            return ("Nothing new since your last briefing.",)
+        if topic:
+            return (f"No stories match “{topic}”.",)
+        return ("No stories yet: ingest some articles first.",)
+
+    async def record_delivery(
+        self,
+        audience: str,
+        briefing: Briefing,
+        *,
+        subscription_id: int | None = None,
+        scheduled_for: datetime | None = None,
+    ) -> int | None:
+        """Record that `audience` was shown `briefing`.
+
+        Returns:
+            The delivery id, or None when this (subscription, scheduled time) was already
+            delivered (a digest is never sent twice).
+        """
+        articles: list[tuple[int, int]] = []
+        sentences: list[tuple[int, int, str]] = []
+        for brief in briefing.stories:
+            for art in await self.store.story_articles(brief.story_id):
+                articles.append((art.id, brief.story_id))
+            sentences.extend((c.sentence_id, brief.story_id, "summary") for c in brief.summary)
+            sentences.extend((c.sentence_id, brief.story_id, "new") for c in brief.new)
+        return await self.store.record_delivery(
+            audience=audience, created_at=self.clock(), topic=briefing.topic, articles=articles,
+            sentences=sentences, subscription_id=subscription_id, scheduled_for=scheduled_for,
+        )
+
+    async def _story_brief(
+        self,
+        story_id: int,
+        audience: str | None,
+        *,
+        since: datetime | None,
+        summary: bool,
+        words: int | None,
+    ) -> StoryBrief:
+        story = await self.store.story(story_id)
+        articles = await self.store.story_articles(story.id)
+        rows = await self.store.story_sentences(story.id)
+        shown = await self.store.shown_articles(audience, story.id) if audience else {}
+        by_id = {a.id: a for a in articles}
+        baseline: set[int] | None
+        updates: int | None = None
+        if shown:
+            baseline = set(shown)
+            updates = max(shown.values())
+        elif since is not None:
+            baseline = {a.id for a in articles if a.when < since}
+        else:
+            baseline = None
+        candidates = [
+            Candidate(
+                key=s.id, text=s.text, doc=s.article_id, position=s.position,
+                when=by_id[s.article_id].when, stems=stems,
+            )
+            for s, stems in rows
+        ]
+        texts = {s.id: s for s, _ in rows}
+        config = self.config
+
+        def compute() -> tuple[list[Candidate], list[Candidate], list[SourceText]]:
+            new: list[Candidate] = []
+            if baseline is not None:
+                known: set[str] = set()
+                for c in candidates:
+                    if c.doc in baseline:
+                        known |= concepts(c.text)
+                fresh = [c for c in candidates if c.doc not in baseline]
+                if fresh:
+                    new = summarize_candidates(
+                        fresh, words=config.new_words, algorithm=config.algorithm,
+                        known_concepts=frozenset(known), min_novel=MIN_NOVEL_CONCEPTS,
+                    )
+            chosen: list[Candidate] = []
+            if summary:
+                taken = {c.key for c in new}
+                pool = [c for c in candidates if c.key not in taken]
+                chosen = summarize_candidates(
+                    pool, words=words or config.summary_words, algorithm=config.algorithm
+                )
+            sources = _source_texts(articles, rows)
+            return chosen, new, sources
+
+        chosen, new, sources = await asyncio.to_thread(compute)
+        found = await asyncio.to_thread(discrepancies, sources)
+
+        def cite(c: Candidate, *, updates_briefing: int | None = None) -> CitedSentence:
+            return CitedSentence(
+                text=texts[c.key].text, sentence_id=c.key,
+                citation=_citation(by_id[c.doc]), updates_briefing=updates_briefing,
+            )
+
+        return StoryBrief(
+            story_id=story.id,
+            title=story.title,
+            summary=tuple(cite(c) for c in chosen),
+            new=tuple(cite(c, updates_briefing=updates) for c in new),
+            discrepancies=tuple(found),
+            sources=tuple(_citation(a) for a in articles if a.near_duplicate_of is None),
+            updates_briefing=updates,
+        )
+
+    # ================================================================== feeds
+
+    async def add_feed(
+        self, url: str, *, audience: str, interval_s: int | None = None
+    ) -> Feed:
+        """Follow a feed for an audience (re-adding updates its interval)."""
+        check_url(url)
+        if interval_s is not None and interval_s < 60:
+            raise InvalidInput("a feed cannot be polled more often than every 60 seconds")
+        return await self.store.add_feed(url, audience, interval_s, self.clock())
+
+    async def remove_feed(self, feed: int | str, *, audience: str | None = None) -> Feed:
+        """Stop following a feed, by id or URL; NotFound when it is not followed here."""
+        if isinstance(feed, int) or str(feed).isdigit():
+            found = await self.store.feed(int(feed))
+            if audience is not None and found.audience != audience:
+                raise NotFound(f"no feed with id {feed} here")
+        else:
+            maybe = await self.store.feed_by_url(str(feed), audience)
+            if maybe is None:
+                raise NotFound(f"no feed {feed} here")
+            found = maybe
+        await self.store.remove_feed(found.id)
+        return found
+
+    async def feeds(self, *, audience: str | None = None) -> list[Feed]:
+        """Followed feeds with their polling state."""
+        return await self.store.feeds(audience)
+
+    def feed_is_broken(self, feed: Feed) -> bool:
+        """True when a feed has been failing for longer than `feed_flag_after_s`."""
+        if feed.failing_since is None:
+            return False
+        return (self.clock() - feed.failing_since).total_seconds() >= self.config.feed_flag_after_s
+
+    # ================================================================== digests
+
+    async def set_digest(
+        self, audience: str, *, local_time: str, timezone: str, topics: Sequence[str] = ()
+    ) -> Subscription:
+        """Set (or replace) an audience's daily digest.
+
+        Raises:
+            InvalidInput: For a time that is not HH:MM (24-hour) or an unknown IANA timezone.
+        """
+        hhmm = parse_local_time(local_time)
+        zone = validate_timezone(timezone)
+        clean_topics = [t.strip() for t in topics if t.strip()]
+        return await self.store.set_subscription(audience, hhmm, zone, clean_topics, self.clock())
+
+    async def digest_off(self, audience: str) -> Subscription | None:
+        """Switch an audience's digest off (None when it had none)."""
+        return await self.store.disable_subscription(audience, self.clock())
+
+    async def digest(self, audience: str) -> Subscription | None:
+        """An audience's digest subscription (enabled or not)."""
+        return await self.store.subscription(audience)
+
+    async def subscription(self, subscription_id: int) -> Subscription:
+        """A subscription by id."""
+        return await self.store.subscription_by_id(subscription_id)
+
+    async def subscriptions(self, *, enabled_only: bool = True) -> list[Subscription]:
+        """All digest subscriptions."""
+        return await self.store.subscriptions(enabled_only=enabled_only)
+
+    async def mark_subscription_error(self, subscription_id: int, error: str | None) -> None:
+        """Record (or clear, with None) why a digest could not be delivered."""
+        await self.store.mark_subscription_error(subscription_id, error, self.clock())
+
+    async def delivered(self, subscription_id: int, scheduled_for: datetime) -> bool:
+        """Whether the digest due at `scheduled_for` was already delivered."""
+        return await self.store.delivered(subscription_id, scheduled_for)
+
+
+# ====================================================================== helpers
+
+_TIME_RE = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*$")
+
+
+def parse_local_time(text: str) -> str:
+    """Validate a 24-hour "HH:MM" (or "H") time and return it as "HH:MM"."""
+    m = _TIME_RE.match(text or "")
+    if not m:
+        raise InvalidInput(f"“{text}” is not a time: use 24-hour HH:MM, e.g. 08:00")
+    hour, minute = int(m.group(1)), int(m.group(2) or 0)
+    if hour > 23 or minute > 59:
+        raise InvalidInput(f"“{text}” is not a time: hours 00-23, minutes 00-59")
+    return f"{hour:02d}:{minute:02d}"
+
+
+def validate_timezone(name: str) -> str:
+    """Return the IANA timezone name if known, else raise InvalidInput."""
+    name = (name or "").strip()
+    if not name or name not in _timezones():
+        hint = ""
+        lowered = name.lower()
+        close = [z for z in _timezones() if lowered and lowered in z.lower()][:3]
+        if close:
+            hint = f" (did you mean {', '.join(sorted(close))}?)"
+        raise InvalidInput(f"unknown timezone “{name}”: use an IANA name such as Europe/Berlin{hint}")
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as err:
+        raise InvalidInput(f"unknown timezone “{name}”") from err
+    return name
+
+
+_TZ_CACHE: list[frozenset[str]] = []
+
+
+def _timezones() -> frozenset[str]:
+    if not _TZ_CACHE:
+        _TZ_CACHE.append(frozenset(available_timezones()))
+    return _TZ_CACHE[0]
+
+
+def timezone_names(prefix: str, limit: int = 25) -> list[str]:
+    """IANA timezone names containing `prefix` (case-insensitive), for autocomplete."""
+    lowered = prefix.lower().strip()
+    found = sorted(z for z in _timezones() if lowered in z.lower() and "/" in z)
+    starts = [z for z in found if z.lower().startswith(lowered) or z.lower().split("/")[-1].startswith(lowered)]
+    rest = [z for z in found if z not in starts]
+    return (starts + rest)[:limit]
+
+
+def _citation(article: Article) -> Citation:
+    return Citation(
+        article_id=article.id,
+        outlet=article.label,
+        published_at=article.published_at,
+        url=article.url,
+        title=article.title,
+    )
+
+
+def _source_texts(
+    articles: Sequence[Article], rows: Sequence[tuple[Sentence, tuple[str, ...]]]
+) -> list[SourceText]:
+    by_article: dict[int, list[str]] = {}
+    for sentence, _ in rows:
+        by_article.setdefault(sentence.article_id, []).append(sentence.text)
+    return [
+        SourceText(
+            article_id=a.id, outlet=a.label, published_at=a.published_at,
+            sentences=tuple(by_article.get(a.id, ())),
+        )
+        for a in articles
+        if a.near_duplicate_of is None
+    ]
+
+
+def _fallback_title(text: str) -> str:
+    first = split_sentences(text[:2000])
+    title = first[0] if first else text[:80]
+    return title if len(title) <= 120 else title[:117].rsplit(" ", 1)[0] + "…"
+
+
+_FP_RE = re.compile(r"[^\w]+", re.UNICODE)
+
+
+def fingerprint(text: str) -> str:
+    """Content fingerprint: the same cleaned text (ignoring case, spacing, punctuation)."""
+    return hashlib.sha256(_FP_RE.sub(" ", text.lower()).strip().encode()).hexdigest()
+
+
+def simhash(text: str) -> int:
+    """64-bit SimHash over word 3-shingles: near-identical texts differ in few bits."""
+    tokens = _FP_RE.sub(" ", text.lower()).split()
+    if len(tokens) < 3:
+        tokens = tokens + [""] * (3 - len(tokens))
+    digests = b"".join(
+        hashlib.blake2b(" ".join(tokens[i : i + 3]).encode(), digest_size=8).digest()
+        for i in range(len(tokens) - 2)
+    )
+    bits = np.unpackbits(np.frombuffer(digests, dtype=np.uint8).reshape(-1, 8), axis=1)
+    votes = bits.sum(axis=0, dtype=np.int64) * 2 - bits.shape[0]
+    value = 0
+    for bit in np.flatnonzero(votes > 0):
+        value |= 1 << (63 - int(bit))
+    return value
+
+
+def _prepare(draft: ArticleDraft) -> _Prepared:
+    """CPU part of storing an article (runs in a worker thread)."""
+    sentences = split_sentences(draft.text)
+    if not sentences:
+        raise IngestError(f"{draft.source}: no sentences found in the text")
+    stems = [content_stems(s) for s in sentences]
+    new = NewArticle(
+        url=draft.url,
+        source=draft.source,
+        outlet=draft.outlet,
+        title=draft.title,
+        author=draft.author,
+        published_at=draft.published_at,
+        fetched_at=draft.fetched_at,
+        language=draft.language,
+        text=draft.text,
+        fingerprint=fingerprint(draft.text),
+        simhash=simhash(draft.text),
+        sentences=tuple((s, " ".join(st)) for s, st in zip(sentences, stems, strict=True)),
+    )
+    terms = dict(_stories.article_terms(draft.title, stems, draft.text))
+    return _Prepared(new=new, terms=terms)

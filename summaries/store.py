@@ -1,0 +1,1022 @@
+"""All SQL lives here. One SQLite file (WAL, foreign keys), versioned migrations, FTS5.
+
+The store returns models, never rows. Writes go through one connection with explicit
+`BEGIN IMMEDIATE` transactions; each migration is applied in the transaction that records it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from summaries.errors import InvalidInput, NotFound
+from summaries.models import Article, Feed, SearchHit, Sentence, Story, Subscription
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: articles, sentences, full-text search, stories and their term index
+    """
+    CREATE TABLE stories (
+        id INTEGER PRIMARY KEY,
+        title TEXT NOT NULL,
+        title_article_id INTEGER,
+        title_score REAL NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        article_count INTEGER NOT NULL DEFAULT 0,
+        centroid TEXT NOT NULL DEFAULT '{}',
+        merged_into INTEGER REFERENCES stories(id)
+    );
+    CREATE INDEX stories_last_seen ON stories(last_seen) WHERE merged_into IS NULL;
+    CREATE TABLE articles (
+        id INTEGER PRIMARY KEY,
+        url TEXT UNIQUE,
+        source TEXT NOT NULL,
+        outlet TEXT,
+        title TEXT NOT NULL,
+        author TEXT,
+        published_at TEXT,
+        fetched_at TEXT NOT NULL,
+        language TEXT,
+        text TEXT NOT NULL,
+        fingerprint TEXT NOT NULL UNIQUE,
+        band0 INTEGER NOT NULL, band1 INTEGER NOT NULL, band2 INTEGER NOT NULL,
+        band3 INTEGER NOT NULL,
+        simhash INTEGER NOT NULL,
+        near_duplicate_of INTEGER REFERENCES articles(id),
+        story_id INTEGER REFERENCES stories(id),
+        story_score REAL NOT NULL DEFAULT 0
+    );
+    CREATE INDEX articles_story ON articles(story_id);
+    CREATE INDEX articles_band0 ON articles(band0);
+    CREATE INDEX articles_band1 ON articles(band1);
+    CREATE INDEX articles_band2 ON articles(band2);
+    CREATE INDEX articles_band3 ON articles(band3);
+    CREATE TABLE sentences (
+        id INTEGER PRIMARY KEY,
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        stems TEXT NOT NULL,
+        UNIQUE (article_id, position)
+    );
+    CREATE VIRTUAL TABLE articles_fts USING fts5(
+        title, text, content='articles', content_rowid='id', tokenize='porter unicode61'
+    );
+    CREATE TABLE story_terms (
+        term TEXT NOT NULL,
+        story_id INTEGER NOT NULL REFERENCES stories(id),
+        weight REAL NOT NULL,
+        PRIMARY KEY (term, story_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX story_terms_story ON story_terms(story_id);
+    CREATE TABLE term_df (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+    """,
+    # 2: audiences: deliveries and what each showed; feeds; digest subscriptions
+    """
+    CREATE TABLE subscriptions (
+        id INTEGER PRIMARY KEY,
+        audience TEXT NOT NULL UNIQUE,
+        local_time TEXT NOT NULL,
+        timezone TEXT NOT NULL,
+        topics TEXT NOT NULL DEFAULT '[]',
+        enabled INTEGER NOT NULL DEFAULT 1,
+        last_error TEXT,
+        last_error_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE deliveries (
+        id INTEGER PRIMARY KEY,
+        audience TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        topic TEXT,
+        subscription_id INTEGER REFERENCES subscriptions(id),
+        scheduled_for TEXT,
+        UNIQUE (subscription_id, scheduled_for)
+    );
+    CREATE INDEX deliveries_audience ON deliveries(audience, id);
+    CREATE TABLE delivery_articles (
+        delivery_id INTEGER NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
+        article_id INTEGER NOT NULL REFERENCES articles(id),
+        story_id INTEGER NOT NULL,
+        PRIMARY KEY (delivery_id, article_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX delivery_articles_article ON delivery_articles(article_id);
+    CREATE TABLE delivery_sentences (
+        delivery_id INTEGER NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
+        sentence_id INTEGER NOT NULL REFERENCES sentences(id),
+        story_id INTEGER NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('summary', 'new')),
+        PRIMARY KEY (delivery_id, sentence_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE feeds (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL,
+        audience TEXT NOT NULL,
+        interval_s INTEGER,
+        etag TEXT,
+        last_modified TEXT,
+        next_poll_at TEXT,
+        last_polled_at TEXT,
+        last_ok_at TEXT,
+        failing_since TEXT,
+        failures INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        created_at TEXT NOT NULL,
+        UNIQUE (url, audience)
+    );
+    """,
+)
+
+
+def to_iso(when: datetime | None) -> str | None:
+    """UTC ISO-8601 text for storage (sorts chronologically)."""
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        raise ValueError("naive datetime given to the store")
+    return when.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def from_iso(text: str | None) -> datetime | None:
+    """Parse stored ISO-8601 text back to an aware UTC datetime."""
+    if text is None:
+        return None
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def _need(text: str | None) -> datetime:
+    when = from_iso(text)
+    assert when is not None
+    return when
+
+
+@dataclass(frozen=True)
+class NewArticle:
+    """Everything the store writes for one article (computed outside the transaction)."""
+
+    url: str | None
+    source: str
+    outlet: str | None
+    title: str
+    author: str | None
+    published_at: datetime | None
+    fetched_at: datetime
+    language: str | None
+    text: str
+    fingerprint: str
+    simhash: int
+    sentences: tuple[tuple[str, str], ...]  # (text, space-joined stems)
+
+
+@dataclass(frozen=True)
+class StoryState:
+    """What story assignment needs to know about a story."""
+
+    id: int
+    centroid: dict[str, float]
+    article_count: int
+    last_seen: datetime
+    first_seen: datetime
+    title_score: float
+
+
+_ARTICLE_COLS = (
+    "id, text, title, source, fetched_at, url, outlet, author, published_at, language, "
+    "fingerprint, story_id, near_duplicate_of"
+)
+
+
+def _article(row: Sequence[Any]) -> Article:
+    return Article(
+        id=row[0],
+        text=row[1],
+        title=row[2],
+        source=row[3],
+        fetched_at=_need(row[4]),
+        url=row[5],
+        outlet=row[6],
+        author=row[7],
+        published_at=from_iso(row[8]),
+        language=row[9],
+        fingerprint=row[10],
+        story_id=row[11],
+        near_duplicate_of=row[12],
+    )
+
+
+def _bands(simhash: int) -> tuple[int, int, int, int]:
+    return tuple((simhash >> (16 * i)) & 0xFFFF for i in range(4))  # type: ignore[return-value]
+
+
+def _signed(value: int) -> int:
+    """SQLite integers are signed 64-bit."""
+    return value - (1 << 64) if value >= (1 << 63) else value
+
+
+def _unsigned(value: int) -> int:
+    return value + (1 << 64) if value < 0 else value
+
+
+class Store:
+    """The article store: one aiosqlite connection to one SQLite file.
+
+    Use `async with Store(path) as store:` or `await store.open()` / `await store.close()`.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self._db: aiosqlite.Connection | None = None
+        self._df_cache: dict[str, int] = {}
+        # One connection is shared by every task (Discord commands, scheduler, CLI): a write
+        # transaction must not interleave with another task's.
+        self._write_lock = asyncio.Lock()
+
+    async def open(self) -> Store:
+        """Open the file (creating it), switch on WAL and foreign keys, apply migrations."""
+        if self.path != ":memory:":
+            parent = Path(self.path).parent
+            if not parent.exists():
+                raise InvalidInput(f"cannot create database {self.path}: folder {parent} does not exist")
+        try:
+            self._db = await aiosqlite.connect(self.path, isolation_level=None)
+            await self._db.execute("PRAGMA journal_mode=WAL")
+            await self._db.execute("PRAGMA foreign_keys=ON")
+            await self._db.execute("PRAGMA synchronous=NORMAL")
+            await self._db.execute("PRAGMA busy_timeout=10000")
+            await self._migrate()
+        except Exception:
+            if self._db is not None:
+                await self._db.close()
+                self._db = None
+            raise
+        return self
+
+    async def close(self) -> None:
+        """Close the connection (idempotent)."""
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+
+    async def __aenter__(self) -> Store:
+        return await self.open()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @property
+    def db(self) -> aiosqlite.Connection:
+        if self._db is None:
+            raise RuntimeError("store is not open")
+        return self._db
+
+    async def _migrate(self) -> None:
+        async with self.db.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        version = int(row[0]) if row else 0
+        if version > len(MIGRATIONS):
+            raise InvalidInput(
+                f"database {self.path} has schema version {version}, newer than this briefbot "
+                f"({len(MIGRATIONS)}): upgrade briefbot"
+            )
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            statements = [s.strip() for s in script.split(";") if s.strip()]
+            await self.db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in statements:
+                    await self.db.execute(statement)
+                await self.db.execute(f"PRAGMA user_version={number}")
+                await self.db.execute("COMMIT")
+            except Exception:
+                await self.db.execute("ROLLBACK")
+                raise
+            log.info("applied migration %s to %s", number, self.path)
+
+    async def schema_version(self) -> int:
+        async with self.db.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    # ------------------------------------------------------------------ transactions
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """One write transaction (BEGIN IMMEDIATE ... COMMIT), rolled back on any error."""
+        async with self._write_lock:
+            await self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                await self.db.execute("ROLLBACK")
+                self._df_cache.clear()
+                raise
+            await self.db.execute("COMMIT")
+
+    # ------------------------------------------------------------------ duplicates
+
+    async def article_by_url(self, url: str) -> int | None:
+        async with self.db.execute("SELECT id FROM articles WHERE url = ?", (url,)) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else None
+
+    async def article_by_fingerprint(self, fingerprint: str) -> int | None:
+        async with self.db.execute(
+            "SELECT id FROM articles WHERE fingerprint = ?", (fingerprint,)
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else None
+
+    async def near_duplicates(self, simhash: int, max_distance: int) -> list[tuple[int, int]]:
+        """Stored articles whose simhash is within `max_distance` bits: (id, distance)."""
+        bands = _bands(simhash)
+        async with self.db.execute(
+            "SELECT id, simhash FROM articles WHERE band0 = ? OR band1 = ? OR band2 = ? "
+            "OR band3 = ? LIMIT 200",
+            bands,
+        ) as cur:
+            rows = await cur.fetchall()
+        out = []
+        for article_id, other in rows:
+            distance = (simhash ^ _unsigned(other)).bit_count()
+            if distance <= max_distance:
+                out.append((int(article_id), distance))
+        out.sort(key=lambda pair: (pair[1], pair[0]))
+        return out
+
+    # ------------------------------------------------------------------ writing articles
+
+    async def insert_article(
+        self, new: NewArticle, *, near_duplicate_of: int | None
+    ) -> int:
+        """Insert an article with its sentences and full-text row (inside a transaction)."""
+        b = _bands(new.simhash)
+        async with self.db.execute(
+            "INSERT INTO articles (url, source, outlet, title, author, published_at, fetched_at, "
+            "language, text, fingerprint, band0, band1, band2, band3, simhash, near_duplicate_of) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+            (
+                new.url,
+                new.source,
+                new.outlet,
+                new.title,
+                new.author,
+                to_iso(new.published_at),
+                to_iso(new.fetched_at),
+                new.language,
+                new.text,
+                new.fingerprint,
+                *b,
+                _signed(new.simhash),
+                near_duplicate_of,
+            ),
+        ) as cur:
+            row = await cur.fetchone()
+        assert row is not None
+        article_id = int(row[0])
+        await self.db.executemany(
+            "INSERT INTO sentences (article_id, position, text, stems) VALUES (?,?,?,?)",
+            [(article_id, i, text, stems) for i, (text, stems) in enumerate(new.sentences)],
+        )
+        await self.db.execute(
+            "INSERT INTO articles_fts (rowid, title, text) VALUES (?,?,?)",
+            (article_id, new.title, new.text),
+        )
+        return article_id
+
+    async def document_frequencies(self, terms: Iterable[str]) -> tuple[int, dict[str, int]]:
+        """(number of articles counted, df of each term) for story assignment weights."""
+        wanted = [t for t in set(terms) if t not in self._df_cache]
+        for chunk in _chunks(wanted, 500):
+            marks = ",".join("?" * len(chunk))
+            async with self.db.execute(
+                f"SELECT term, df FROM term_df WHERE term IN ({marks})", chunk
+            ) as cur:
+                found = dict(await cur.fetchall())
+            for term in chunk:
+                self._df_cache[term] = int(found.get(term, 0))
+        async with self.db.execute("SELECT value FROM meta WHERE key = 'doc_count'") as cur:
+            row = await cur.fetchone()
+        total = int(row[0]) if row else 0
+        return total, {t: self._df_cache[t] for t in set(terms)}
+
+    async def count_terms(self, terms: Iterable[str]) -> None:
+        """Add one document to the document frequencies of `terms` (inside a transaction)."""
+        unique = sorted(set(terms))
+        await self.db.executemany(
+            "INSERT INTO term_df (term, df) VALUES (?, 1) "
+            "ON CONFLICT(term) DO UPDATE SET df = df + 1",
+            [(t,) for t in unique],
+        )
+        await self.db.execute(
+            "INSERT INTO meta (key, value) VALUES ('doc_count', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+        for t in unique:
+            if t in self._df_cache:
+                self._df_cache[t] += 1
+
+    def forget_cached_counts(self) -> None:
+        """Drop cached document frequencies (after a rolled-back transaction)."""
+        self._df_cache.clear()
+
+    # ------------------------------------------------------------------ stories
+
+    async def story_candidates(self, terms: Sequence[str], limit: int = 12) -> list[int]:
+        """Live stories sharing the most weight on `terms`."""
+        if not terms:
+            return []
+        marks = ",".join("?" * len(terms))
+        async with self.db.execute(
+            f"SELECT story_id, SUM(weight) AS w FROM story_terms WHERE term IN ({marks}) "
+            f"GROUP BY story_id ORDER BY w DESC LIMIT ?",
+            (*terms, limit),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [int(r[0]) for r in rows]
+
+    async def story_states(self, story_ids: Sequence[int]) -> list[StoryState]:
+        if not story_ids:
+            return []
+        marks = ",".join("?" * len(story_ids))
+        async with self.db.execute(
+            f"SELECT id, centroid, article_count, last_seen, first_seen, title_score FROM stories "
+            f"WHERE id IN ({marks}) AND merged_into IS NULL",
+            tuple(story_ids),
+        ) as cur:
+            rows = await cur.fetchall()
+        by_id = {
+            int(r[0]): StoryState(
+                id=int(r[0]),
+                centroid=json.loads(r[1]),
+                article_count=int(r[2]),
+                last_seen=_need(r[3]),
+                first_seen=_need(r[4]),
+                title_score=float(r[5]),
+            )
+            for r in rows
+        }
+        return [by_id[i] for i in story_ids if i in by_id]
+
+    async def create_story(
+        self,
+        *,
+        title: str,
+        article_id: int,
+        when: datetime,
+        created_at: datetime,
+        centroid: dict[str, float],
+    ) -> int:
+        async with self.db.execute(
+            "INSERT INTO stories (title, title_article_id, title_score, created_at, first_seen, "
+            "last_seen, article_count, centroid) VALUES (?,?,?,?,?,?,1,?) RETURNING id",
+            (title, article_id, 1.0, to_iso(created_at), to_iso(when), to_iso(when),
+             json.dumps(centroid)),
+        ) as cur:
+            row = await cur.fetchone()
+        assert row is not None
+        story_id = int(row[0])
+        await self._write_terms(story_id, centroid)
+        await self.db.execute(
+            "UPDATE articles SET story_id = ?, story_score = 1.0 WHERE id = ?", (story_id, article_id)
+        )
+        return story_id
+
+    async def join_story(
+        self,
+        story: StoryState,
+        *,
+        article_id: int,
+        title: str,
+        score: float,
+        when: datetime,
+        centroid: dict[str, float],
+    ) -> None:
+        first = min(story.first_seen, when)
+        last = max(story.last_seen, when)
+        if score > story.title_score and title:
+            await self.db.execute(
+                "UPDATE stories SET title = ?, title_article_id = ?, title_score = ? WHERE id = ?",
+                (title, article_id, score, story.id),
+            )
+        await self.db.execute(
+            "UPDATE stories SET article_count = article_count + 1, first_seen = ?, last_seen = ?, "
+            "centroid = ? WHERE id = ?",
+            (to_iso(first), to_iso(last), json.dumps(centroid), story.id),
+        )
+        await self.db.execute("DELETE FROM story_terms WHERE story_id = ?", (story.id,))
+        await self._write_terms(story.id, centroid)
+        await self.db.execute(
+            "UPDATE articles SET story_id = ?, story_score = ? WHERE id = ?",
+            (story.id, score, article_id),
+        )
+
+    async def merge_stories(
+        self, keep: StoryState, gone: StoryState, centroid: dict[str, float]
+    ) -> None:
+        """Move every article of `gone` into `keep` (inside a transaction)."""
+        await self.db.execute(
+            "UPDATE articles SET story_id = ? WHERE story_id = ?", (keep.id, gone.id)
+        )
+        await self.db.execute(
+            "UPDATE delivery_articles SET story_id = ? WHERE story_id = ?", (keep.id, gone.id)
+        )
+        await self.db.execute(
+            "UPDATE delivery_sentences SET story_id = ? WHERE story_id = ?", (keep.id, gone.id)
+        )
+        await self.db.execute(
+            "UPDATE stories SET merged_into = ?, article_count = 0 WHERE id = ?", (keep.id, gone.id)
+        )
+        await self.db.execute("DELETE FROM story_terms WHERE story_id = ?", (gone.id,))
+        await self.db.execute("DELETE FROM story_terms WHERE story_id = ?", (keep.id,))
+        await self._write_terms(keep.id, centroid)
+        # the better-scoring headline wins
+        await self.db.execute(
+            "UPDATE stories SET article_count = ?, first_seen = ?, last_seen = ?, centroid = ?, "
+            "title = CASE WHEN ? > title_score THEN (SELECT title FROM stories WHERE id = ?) "
+            "ELSE title END, "
+            "title_score = MAX(title_score, ?) WHERE id = ?",
+            (
+                keep.article_count + gone.article_count,
+                to_iso(min(keep.first_seen, gone.first_seen)),
+                to_iso(max(keep.last_seen, gone.last_seen)),
+                json.dumps(centroid),
+                gone.title_score,
+                gone.id,
+                gone.title_score,
+                keep.id,
+            ),
+        )
+
+    async def attach_copy(self, article_id: int, story_id: int, when: datetime) -> None:
+        """Put a near-duplicate (syndicated copy) in its original's story without re-weighting it."""
+        await self.db.execute(
+            "UPDATE articles SET story_id = ? WHERE id = ?", (story_id, article_id)
+        )
+        await self.db.execute(
+            "UPDATE stories SET article_count = article_count + 1, "
+            "first_seen = MIN(first_seen, ?), last_seen = MAX(last_seen, ?) WHERE id = ?",
+            (to_iso(when), to_iso(when), story_id),
+        )
+
+    async def _write_terms(self, story_id: int, centroid: dict[str, float]) -> None:
+        await self.db.executemany(
+            "INSERT INTO story_terms (term, story_id, weight) VALUES (?,?,?)",
+            [(t, story_id, w) for t, w in centroid.items()],
+        )
+
+    async def resolve_story(self, story_id: int) -> int:
+        """Follow merges to the live story; NotFound when the id never existed."""
+        seen = 0
+        current = story_id
+        while True:
+            async with self.db.execute(
+                "SELECT merged_into FROM stories WHERE id = ?", (current,)
+            ) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                raise NotFound(f"no story with id {story_id}")
+            if row[0] is None:
+                return current
+            current = int(row[0])
+            seen += 1
+            if seen > 100:
+                raise NotFound(f"story {story_id} has a merge loop")
+
+    async def story(self, story_id: int) -> Story:
+        live = await self.resolve_story(story_id)
+        stories = await self._stories_where("s.id = ?", (live,), limit=1)
+        if not stories:
+            raise NotFound(f"no story with id {story_id}")
+        return stories[0]
+
+    async def stories(
+        self, *, story_ids: Sequence[int] | None = None, since: datetime | None = None,
+        limit: int = 20,
+    ) -> list[Story]:
+        """Live stories, most recently updated first."""
+        clauses = ["s.merged_into IS NULL", "s.article_count > 0"]
+        params: list[Any] = []
+        if since is not None:
+            clauses.append("s.last_seen >= ?")
+            params.append(to_iso(since))
+        if story_ids is not None:
+            if not story_ids:
+                return []
+            clauses.append(f"s.id IN ({','.join('?' * len(story_ids))})")
+            params.extend(story_ids)
+        return await self._stories_where(" AND ".join(clauses), tuple(params), limit=limit)
+
+    async def _stories_where(self, where: str, params: tuple[Any, ...], *, limit: int) -> list[Story]:
+        async with self.db.execute(
+            f"SELECT s.id, s.title, s.article_count, s.first_seen, s.last_seen FROM stories s "
+            f"WHERE {where} ORDER BY s.last_seen DESC, s.article_count DESC, s.id DESC LIMIT ?",
+            (*params, limit),
+        ) as cur:
+            rows = await cur.fetchall()
+        out = []
+        for r in rows:
+            async with self.db.execute(
+                "SELECT DISTINCT COALESCE(outlet, source) FROM articles WHERE story_id = ? "
+                "AND near_duplicate_of IS NULL ORDER BY 1 LIMIT 50",
+                (r[0],),
+            ) as cur:
+                outlets = tuple(_label(x[0]) for x in await cur.fetchall())
+            out.append(
+                Story(
+                    id=int(r[0]),
+                    title=r[1],
+                    article_count=int(r[2]),
+                    first_seen=_need(r[3]),
+                    last_seen=_need(r[4]),
+                    outlets=tuple(dict.fromkeys(outlets)),
+                )
+            )
+        return out
+
+    async def story_titles(self, prefix: str, limit: int) -> list[Story]:
+        like = f"%{_escape_like(prefix)}%"
+        async with self.db.execute(
+            "SELECT id FROM stories WHERE merged_into IS NULL AND article_count > 0 AND "
+            "(title LIKE ? ESCAPE '\\' OR CAST(id AS TEXT) = ?) ORDER BY last_seen DESC LIMIT ?",
+            (like, prefix.strip(), limit),
+        ) as cur:
+            ids = [int(r[0]) for r in await cur.fetchall()]
+        return await self.stories(story_ids=ids, limit=limit)
+
+    async def story_articles(self, story_id: int) -> list[Article]:
+        """Articles of a story, oldest first (syndicated copies included)."""
+        async with self.db.execute(
+            f"SELECT {_ARTICLE_COLS} FROM articles WHERE story_id = ? "
+            f"ORDER BY COALESCE(published_at, fetched_at), id",
+            (story_id,),
+        ) as cur:
+            return [_article(r) for r in await cur.fetchall()]
+
+    async def story_sentences(self, story_id: int) -> list[tuple[Sentence, tuple[str, ...]]]:
+        """Sentences (with cached stems) of a story's original articles, in article order."""
+        async with self.db.execute(
+            "SELECT s.id, s.article_id, s.position, s.text, s.stems FROM sentences s "
+            "JOIN articles a ON a.id = s.article_id "
+            "WHERE a.story_id = ? AND a.near_duplicate_of IS NULL "
+            "ORDER BY COALESCE(a.published_at, a.fetched_at), a.id, s.position",
+            (story_id,),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [
+            (Sentence(id=r[0], article_id=r[1], position=r[2], text=r[3]), tuple(r[4].split()))
+            for r in rows
+        ]
+
+    async def stories_matching(self, query: str, limit: int) -> list[int]:
+        """Live story ids whose articles match a full-text query, best first."""
+        match = fts_query(query)
+        async with self.db.execute(
+            "SELECT a.story_id, MIN(bm25(articles_fts, 5.0, 1.0)) AS r, COUNT(*) AS n "
+            "FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
+            "WHERE articles_fts MATCH ? AND a.story_id IS NOT NULL "
+            "GROUP BY a.story_id ORDER BY r LIMIT ?",
+            (match, limit * 4),
+        ) as cur:
+            rows = await cur.fetchall()
+        out: list[int] = []
+        for r in rows:
+            live = await self.resolve_story(int(r[0]))
+            if live not in out:
+                out.append(live)
+        return out[:limit]
+
+    # ------------------------------------------------------------------ reading articles
+
+    async def article(self, article_id: int) -> Article:
+        async with self.db.execute(
+            f"SELECT {_ARTICLE_COLS} FROM articles WHERE id = ?", (article_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            raise NotFound(f"no article with id {article_id}")
+        return _article(row)
+
+    async def articles(self, *, limit: int, offset: int) -> list[Article]:
+        async with self.db.execute(
+            f"SELECT {_ARTICLE_COLS} FROM articles ORDER BY id LIMIT ? OFFSET ?", (limit, offset)
+        ) as cur:
+            return [_article(r) for r in await cur.fetchall()]
+
+    async def article_count(self) -> int:
+        async with self.db.execute("SELECT COUNT(*) FROM articles") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def sentences(self, article_id: int) -> list[Sentence]:
+        async with self.db.execute(
+            "SELECT id, article_id, position, text FROM sentences WHERE article_id = ? "
+            "ORDER BY position",
+            (article_id,),
+        ) as cur:
+            return [Sentence(*r) for r in await cur.fetchall()]
+
+    async def search(self, query: str, limit: int) -> list[SearchHit]:
+        match = fts_query(query)
+        async with self.db.execute(
+            f"SELECT {', '.join('a.' + c.strip() for c in _ARTICLE_COLS.split(','))}, "
+            "snippet(articles_fts, 1, '**', '**', '…', 16), bm25(articles_fts, 5.0, 1.0) AS r "
+            "FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
+            "WHERE articles_fts MATCH ? ORDER BY r LIMIT ?",
+            (match, limit),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [SearchHit(article=_article(r[:13]), snippet=r[13], rank=float(r[14])) for r in rows]
+
+    # ------------------------------------------------------------------ deliveries
+
+    async def record_delivery(
+        self,
+        *,
+        audience: str,
+        created_at: datetime,
+        topic: str | None,
+        articles: Sequence[tuple[int, int]],
+        sentences: Sequence[tuple[int, int, str]],
+        subscription_id: int | None,
+        scheduled_for: datetime | None,
+    ) -> int | None:
+        """Record what a briefing showed. None when (subscription, time) was already delivered.
+
+        Args:
+            articles: (article_id, story_id) the audience was briefed on.
+            sentences: (sentence_id, story_id, kind) shown, kind "summary" or "new".
+        """
+        async with self.transaction():
+            async with self.db.execute(
+                "INSERT INTO deliveries (audience, created_at, topic, subscription_id, scheduled_for) "
+                "VALUES (?,?,?,?,?) ON CONFLICT (subscription_id, scheduled_for) DO NOTHING "
+                "RETURNING id",
+                (audience, to_iso(created_at), topic, subscription_id, to_iso(scheduled_for)),
+            ) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                return None  # already delivered: nothing written
+            delivery_id = int(row[0])
+            await self.db.executemany(
+                "INSERT OR IGNORE INTO delivery_articles (delivery_id, article_id, story_id) "
+                "VALUES (?,?,?)",
+                [(delivery_id, a, s) for a, s in articles],
+            )
+            await self.db.executemany(
+                "INSERT OR IGNORE INTO delivery_sentences (delivery_id, sentence_id, story_id, kind) "
+                "VALUES (?,?,?,?)",
+                [(delivery_id, s, st, k) for s, st, k in sentences],
+            )
+        return delivery_id
+
+    async def shown_articles(self, audience: str, story_id: int) -> dict[int, int]:
+        """Articles of a story this audience was briefed on: article id -> latest delivery id."""
+        async with self.db.execute(
+            "SELECT da.article_id, MAX(da.delivery_id) FROM delivery_articles da "
+            "JOIN deliveries d ON d.id = da.delivery_id JOIN articles a ON a.id = da.article_id "
+            "WHERE d.audience = ? AND a.story_id = ? GROUP BY da.article_id",
+            (audience, story_id),
+        ) as cur:
+            return {int(r[0]): int(r[1]) for r in await cur.fetchall()}
+
+    async def shown_sentence_ids(self, audience: str, story_id: int) -> set[int]:
+        async with self.db.execute(
+            "SELECT ds.sentence_id FROM delivery_sentences ds "
+            "JOIN deliveries d ON d.id = ds.delivery_id JOIN sentences s ON s.id = ds.sentence_id "
+            "JOIN articles a ON a.id = s.article_id WHERE d.audience = ? AND a.story_id = ?",
+            (audience, story_id),
+        ) as cur:
+            return {int(r[0]) for r in await cur.fetchall()}
+
+    async def stories_with_unseen(self, audience: str, since: datetime | None, limit: int) -> list[int]:
+        """Live stories with articles this audience was not briefed on (and newer than since)."""
+        params: list[Any] = [audience]
+        extra = ""
+        if since is not None:
+            extra = "AND COALESCE(a.published_at, a.fetched_at) >= ? "
+            params.append(to_iso(since))
+        params.append(limit)
+        async with self.db.execute(
+            "SELECT a.story_id, MAX(COALESCE(a.published_at, a.fetched_at)) AS latest, COUNT(*) "
+            "FROM articles a WHERE a.story_id IS NOT NULL AND a.near_duplicate_of IS NULL "
+            "AND NOT EXISTS (SELECT 1 FROM delivery_articles da JOIN deliveries d "
+            "ON d.id = da.delivery_id WHERE da.article_id = a.id AND d.audience = ?) "
+            f"{extra}GROUP BY a.story_id ORDER BY latest DESC LIMIT ?",
+            tuple(params),
+        ) as cur:
+            return [int(r[0]) for r in await cur.fetchall()]
+
+    async def delivery_count(self, audience: str | None = None) -> int:
+        sql, params = "SELECT COUNT(*) FROM deliveries", ()
+        if audience is not None:
+            sql, params = sql + " WHERE audience = ?", (audience,)  # type: ignore[assignment]
+        async with self.db.execute(sql, params) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def delivered(self, subscription_id: int, scheduled_for: datetime) -> bool:
+        async with self.db.execute(
+            "SELECT 1 FROM deliveries WHERE subscription_id = ? AND scheduled_for = ?",
+            (subscription_id, to_iso(scheduled_for)),
+        ) as cur:
+            return await cur.fetchone() is not None
+
+    async def last_delivery(self, audience: str) -> tuple[int, datetime] | None:
+        async with self.db.execute(
+            "SELECT id, created_at FROM deliveries WHERE audience = ? ORDER BY id DESC LIMIT 1",
+            (audience,),
+        ) as cur:
+            row = await cur.fetchone()
+        return (int(row[0]), _need(row[1])) if row else None
+
+    # ------------------------------------------------------------------ feeds
+
+    async def add_feed(self, url: str, audience: str, interval_s: int | None, now: datetime) -> Feed:
+        async with self.transaction():
+            async with self.db.execute(
+                "INSERT INTO feeds (url, audience, interval_s, next_poll_at, created_at) "
+                "VALUES (?,?,?,?,?) ON CONFLICT (url, audience) DO UPDATE SET "
+                "interval_s = excluded.interval_s RETURNING id",
+                (url, audience, interval_s, to_iso(now), to_iso(now)),
+            ) as cur:
+                row = await cur.fetchone()
+        assert row is not None
+        return await self.feed(int(row[0]))
+
+    async def feed(self, feed_id: int) -> Feed:
+        feeds = await self._feeds_where("id = ?", (feed_id,))
+        if not feeds:
+            raise NotFound(f"no feed with id {feed_id}")
+        return feeds[0]
+
+    async def feeds(self, audience: str | None = None) -> list[Feed]:
+        if audience is None:
+            return await self._feeds_where("1", ())
+        return await self._feeds_where("audience = ?", (audience,))
+
+    async def feed_by_url(self, url: str, audience: str | None) -> Feed | None:
+        if audience is None:
+            found = await self._feeds_where("url = ?", (url,))
+        else:
+            found = await self._feeds_where("url = ? AND audience = ?", (url, audience))
+        return found[0] if found else None
+
+    async def _feeds_where(self, where: str, params: tuple[Any, ...]) -> list[Feed]:
+        async with self.db.execute(
+            "SELECT id, url, audience, interval_s, etag, last_modified, next_poll_at, "
+            "last_polled_at, last_ok_at, failures, last_error, created_at, failing_since "
+            f"FROM feeds WHERE {where} ORDER BY id",
+            params,
+        ) as cur:
+            rows = await cur.fetchall()
+        return [
+            Feed(
+                id=r[0], url=r[1], audience=r[2], interval_s=r[3], etag=r[4], last_modified=r[5],
+                next_poll_at=from_iso(r[6]), last_polled_at=from_iso(r[7]),
+                last_ok_at=from_iso(r[8]), failures=r[9], last_error=r[10],
+                created_at=from_iso(r[11]), failing_since=from_iso(r[12]),
+            )
+            for r in rows
+        ]
+
+    async def remove_feed(self, feed_id: int) -> None:
+        async with self.transaction():
+            await self.db.execute("DELETE FROM feeds WHERE id = ?", (feed_id,))
+
+    async def update_feed_poll(
+        self,
+        feed_id: int,
+        *,
+        polled_at: datetime,
+        next_poll_at: datetime,
+        ok: bool,
+        error: str | None,
+        etag: str | None,
+        last_modified: str | None,
+    ) -> None:
+        """Record a poll's outcome: success resets the failure count, failure increments it."""
+        async with self.transaction():
+            if ok:
+                await self.db.execute(
+                    "UPDATE feeds SET last_polled_at = ?, next_poll_at = ?, last_ok_at = ?, "
+                    "failures = 0, last_error = NULL, failing_since = NULL, "
+                    "etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified) "
+                    "WHERE id = ?",
+                    (to_iso(polled_at), to_iso(next_poll_at), to_iso(polled_at), etag,
+                     last_modified, feed_id),
+                )
+            else:
+                await self.db.execute(
+                    "UPDATE feeds SET last_polled_at = ?, next_poll_at = ?, failures = failures + 1, "
+                    "last_error = ?, failing_since = COALESCE(failing_since, ?) WHERE id = ?",
+                    (to_iso(polled_at), to_iso(next_poll_at), error, to_iso(polled_at), feed_id),
+                )
+
+    # ------------------------------------------------------------------ subscriptions
+
+    async def set_subscription(
+        self, audience: str, local_time: str, timezone: str, topics: Sequence[str], now: datetime
+    ) -> Subscription:
+        async with self.transaction():
+            await self.db.execute(
+                "INSERT INTO subscriptions (audience, local_time, timezone, topics, enabled, "
+                "created_at, updated_at) VALUES (?,?,?,?,1,?,?) ON CONFLICT (audience) DO UPDATE SET "
+                "local_time = excluded.local_time, timezone = excluded.timezone, "
+                "topics = excluded.topics, enabled = 1, last_error = NULL, last_error_at = NULL, "
+                "updated_at = excluded.updated_at",
+                (audience, local_time, timezone, json.dumps(list(topics)), to_iso(now), to_iso(now)),
+            )
+        found = await self.subscription(audience)
+        assert found is not None
+        return found
+
+    async def disable_subscription(self, audience: str, now: datetime) -> Subscription | None:
+        async with self.transaction():
+            await self.db.execute(
+                "UPDATE subscriptions SET enabled = 0, updated_at = ? WHERE audience = ?",
+                (to_iso(now), audience),
+            )
+        return await self.subscription(audience)
+
+    async def subscription(self, audience: str) -> Subscription | None:
+        found = await self._subscriptions_where("audience = ?", (audience,))
+        return found[0] if found else None
+
+    async def subscription_by_id(self, subscription_id: int) -> Subscription:
+        found = await self._subscriptions_where("id = ?", (subscription_id,))
+        if not found:
+            raise NotFound(f"no digest subscription with id {subscription_id}")
+        return found[0]
+
+    async def subscriptions(self, *, enabled_only: bool) -> list[Subscription]:
+        return await self._subscriptions_where("enabled = 1" if enabled_only else "1", ())
+
+    async def _subscriptions_where(self, where: str, params: tuple[Any, ...]) -> list[Subscription]:
+        async with self.db.execute(
+            "SELECT id, audience, local_time, timezone, topics, enabled, last_error, last_error_at, "
+            f"created_at FROM subscriptions WHERE {where} ORDER BY id",
+            params,
+        ) as cur:
+            rows = await cur.fetchall()
+        return [
+            Subscription(
+                id=r[0], audience=r[1], local_time=r[2], timezone=r[3],
+                topics=tuple(json.loads(r[4])), enabled=bool(r[5]), last_error=r[6],
+                last_error_at=from_iso(r[7]), created_at=from_iso(r[8]),
+            )
+            for r in rows
+        ]
+
+    async def mark_subscription_error(
+        self, subscription_id: int, error: str | None, now: datetime
+    ) -> None:
+        async with self.transaction():
+            await self.db.execute(
+                "UPDATE subscriptions SET last_error = ?, last_error_at = ? WHERE id = ?",
+                (error, to_iso(now) if error else None, subscription_id),
+            )
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _label(source: str) -> str:
+    tail = source.rstrip("/").rsplit("/", 1)[-1]
+    return tail or source
+
+
+_FTS_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def fts_query(query: str) -> str:
+    """Turn user words into a safe FTS5 query (every word must match, as a prefix for the last).
+
+    Raises:
+        InvalidInput: When the query has no searchable word.
+    """
+    terms = _FTS_WORD.findall(query)
+    if not terms:
+        raise InvalidInput("the search needs at least one word")
+    quoted = [f'"{t}"' for t in terms]
+    quoted[-1] += "*"
+    return " ".join(quoted)

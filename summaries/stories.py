@@ -1,0 +1,131 @@
+"""Grouping articles into stories, incrementally.
+
+Each article becomes a sparse tf-idf vector over its content stems, names (boosted: who and where
+a story is about matters most) and figures. A new article joins the live story whose centroid is
+most similar, if the similarity clears a threshold that rises with the time gap between the
+article and the story's coverage; otherwise it opens a story. After a join, the grown story is
+compared with its nearest neighbours and merged with any that now clearly cover the same thing.
+Only stories sharing weighted terms with the article are compared (an inverted index in the
+store), so assignment cost does not grow with the number of stories.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from summaries.text import content_stems, names
+
+log = logging.getLogger(__name__)
+
+ARTICLE_TERMS = 40
+CENTROID_TERMS = 80
+NAME_BOOST = 2.0
+TITLE_BOOST = 2.0
+
+
+@dataclass(frozen=True)
+class StoryRules:
+    """Thresholds of story assignment (cosine similarity of tf-idf vectors).
+
+    Attributes:
+        join: Minimum similarity to join a story covered within `window_days`.
+        per_doubling: Added to `join` for each doubling of the gap beyond `window_days`.
+        join_max: The threshold never rises above this (a clear continuation still joins).
+        merge: Minimum centroid similarity for two stories to be merged.
+        window_days: Gap (days) within which no time penalty applies.
+    """
+
+    join: float = 0.22
+    per_doubling: float = 0.03
+    join_max: float = 0.34
+    merge: float = 0.45
+    window_days: float = 10.0
+
+
+def article_terms(title: str, sentence_stems: Iterable[Iterable[str]], text: str) -> Counter[str]:
+    """Raw term counts of an article: content stems, figures and names (boosted)."""
+    counts: Counter[str] = Counter()
+    for stems in sentence_stems:
+        for s in stems:
+            if s[:1].isdigit():
+                if len(s) >= 2:  # single digits say little about which story this is
+                    counts["#" + s] += 1
+            else:
+                counts[s] += 1
+    for name in names(text):
+        if " " in name:
+            counts["@" + name.lower()] += NAME_BOOST
+    for s in content_stems(title):
+        counts[s] += TITLE_BOOST
+    return counts
+
+
+def tfidf(counts: Mapping[str, float], df: Mapping[str, int], total: int, *, keep: int = ARTICLE_TERMS) -> dict[str, float]:
+    """Unit-length tf-idf vector of the `keep` heaviest terms (sublinear tf, smoothed idf)."""
+    weights: dict[str, float] = {}
+    for term, count in counts.items():
+        idf = math.log((total + 1) / (df.get(term, 0) + 1)) + 1.0
+        weights[term] = (1.0 + math.log(count)) * idf
+    top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:keep]
+    return _unit(dict(top))
+
+
+def _unit(vec: Mapping[str, float]) -> dict[str, float]:
+    norm = math.sqrt(sum(w * w for w in vec.values()))
+    if norm == 0:
+        return {}
+    return {t: w / norm for t, w in vec.items()}
+
+
+def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
+    """Cosine similarity of two sparse vectors."""
+    if len(a) > len(b):
+        a, b = b, a
+    dot = sum(w * b.get(t, 0.0) for t, w in a.items())
+    if dot == 0.0:
+        return 0.0
+    na = math.sqrt(sum(w * w for w in a.values()))
+    nb = math.sqrt(sum(w * w for w in b.values()))
+    return dot / (na * nb) if na and nb else 0.0
+
+
+def add_to_centroid(centroid: Mapping[str, float], vec: Mapping[str, float], count: int) -> dict[str, float]:
+    """Mean of `count` member vectors plus `vec`, truncated to its heaviest terms."""
+    merged: dict[str, float] = {t: w * count for t, w in centroid.items()}
+    for t, w in vec.items():
+        merged[t] = merged.get(t, 0.0) + w
+    n = count + 1
+    top = sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))[:CENTROID_TERMS]
+    return {t: round(w / n, 6) for t, w in top}
+
+
+def merge_centroids(a: Mapping[str, float], na: int, b: Mapping[str, float], nb: int) -> dict[str, float]:
+    """Weighted mean of two story centroids, truncated."""
+    merged: dict[str, float] = {t: w * na for t, w in a.items()}
+    for t, w in b.items():
+        merged[t] = merged.get(t, 0.0) + w * nb
+    n = max(na + nb, 1)
+    top = sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))[:CENTROID_TERMS]
+    return {t: round(w / n, 6) for t, w in top}
+
+
+def gap_days(when: datetime, first_seen: datetime, last_seen: datetime) -> float:
+    """Days between `when` and the story's coverage interval (0 inside it)."""
+    if when < first_seen:
+        return (first_seen - when).total_seconds() / 86400
+    if when > last_seen:
+        return (when - last_seen).total_seconds() / 86400
+    return 0.0
+
+
+def join_threshold(rules: StoryRules, gap: float) -> float:
+    """Similarity needed to join a story whose coverage is `gap` days away."""
+    if gap <= rules.window_days:
+        return rules.join
+    doublings = math.log2(gap / rules.window_days)
+    return min(rules.join + rules.per_doubling * doublings, rules.join_max)
