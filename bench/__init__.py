@@ -1,0 +1,1 @@
+"""Reproducible benchmarks for briefbot (quality and speed). Run as scripts: see the README."""

@@ -1,0 +1,593 @@
+"""Extractive summaries: one text, or a story told by several articles. The only sumy import.
+
+Every summary is made of sentences copied verbatim from the input. Budgets are in sentences or
+in words (words as :func:`summaries.text.words` counts them: word and number tokens,
+punctuation not counted); a word budget is never exceeded; when the next-best sentence is too
+long for what is left, a shorter one that fits may be taken instead.
+
+Algorithms (``ALGORITHMS``):
+
+* ``"briefbot"`` (the default): concept coverage after Gillick, Favre and Hakkani-Tür, "The ICSI
+  Summarization System at TAC 2008". Concepts are content-stem bigrams, names and numbers
+  (:func:`summaries.text.concepts`). A concept weighs the number of distinct articles that
+  mention it, plus a smaller amount for each further sentence repeating it. Sentences are
+  picked greedily by the weight of the concepts they newly cover per word, with a prior
+  favouring the first sentences of an article (news leads). A sentence covering nothing new is
+  never picked, and near-duplicates (syndicated copies, restatements) are never both picked.
+* ``"lexrank"``, ``"textrank"``, ``"lsa"``, ``"luhn"``, ``"kl"``, ``"sumbasic"``: sumy's summarizers
+  with an offline tokenizer (:class:`OfflineTokenizer`), ``Stemmer("english")`` and
+  ``get_stop_words("english")``. For long inputs LexRank and TextRank are computed by
+  :mod:`summaries._rank`, which reproduces sumy's ranking with sparse matrices.
+* ``"lead"``: the first sentences.
+
+Everything here is CPU-bound and synchronous: async callers use ``asyncio.to_thread``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sumy.models.dom import ObjectDocumentModel, Paragraph
+from sumy.models.dom import Sentence as SumySentence
+from sumy.nlp.stemmers import Stemmer
+from sumy.summarizers.kl import KLSummarizer
+from sumy.summarizers.lex_rank import LexRankSummarizer
+from sumy.summarizers.lsa import LsaSummarizer
+from sumy.summarizers.luhn import LuhnSummarizer
+from sumy.summarizers.sum_basic import SumBasicSummarizer
+from sumy.summarizers.text_rank import TextRankSummarizer
+from sumy.utils import get_stop_words
+
+from summaries import _rank
+from summaries.errors import InvalidInput
+from summaries.text import content_stems, names, split_sentences, words
+
+log = logging.getLogger(__name__)
+
+ALGORITHMS: tuple[str, ...] = (
+    "briefbot",
+    "lexrank",
+    "textrank",
+    "lsa",
+    "luhn",
+    "kl",
+    "sumbasic",
+    "lead",
+)
+DEFAULT_ALGORITHM = "briefbot"
+DEFAULT_SENTENCES = 5
+SUMY_ALGORITHMS: tuple[str, ...] = ("lexrank", "textrank", "lsa", "luhn", "kl", "sumbasic")
+
+# From this many sentences on, LexRank and TextRank use the vectorised implementation (same
+# ranking as sumy, proven by tests); below it sumy's own code runs (it is fast enough there).
+VECTORISED_FROM = 150
+
+_LANGUAGE = "english"
+# sumy's Tokenizer keeps only tokens that look like words (letters, inner ' and -; no digits).
+_SUMY_WORD_RE = re.compile(r"^[^\W\d_](?:[^\W\d_]|['-])*$", re.UNICODE)
+
+
+class OfflineTokenizer:
+    """A sumy tokenizer that needs no NLTK data (sumy's ``Tokenizer`` needs ``punkt_tab``).
+
+    Duck-typed like ``sumy.nlp.tokenizers.Tokenizer``: ``language``, ``to_sentences`` and
+    ``to_words``. Sentences come from :func:`summaries.text.split_sentences` (syntok), words
+    from :func:`summaries.text.words`, filtered like sumy's tokenizer filters them.
+    """
+
+    language = _LANGUAGE
+
+    def to_sentences(self, paragraph: str) -> tuple[str, ...]:
+        """Sentences of a paragraph, verbatim."""
+        return tuple(split_sentences(paragraph))
+
+    def to_words(self, sentence: str) -> tuple[str, ...]:
+        """Word tokens of a sentence (numbers and punctuation dropped, as sumy does)."""
+        return tuple(w for w in words(sentence) if _SUMY_WORD_RE.match(w))
+
+
+_TOKENIZER = OfflineTokenizer()
+_SUMY_STEMMER = Stemmer(_LANGUAGE)
+_SUMY_STOP_WORDS: frozenset[str] = frozenset(w.lower() for w in get_stop_words(_LANGUAGE))
+
+
+@lru_cache(maxsize=200_000)
+def _sumy_stem(word: str) -> str:
+    return str(_SUMY_STEMMER(word))
+
+
+def _sumy_terms(sentence: str) -> list[str]:
+    """The terms sumy's LexRank/TextRank see: lower-cased, stop words dropped, stemmed."""
+    out: list[str] = []
+    for w in _TOKENIZER.to_words(sentence):
+        lw = w.lower()
+        if lw not in _SUMY_STOP_WORDS:
+            out.append(_sumy_stem(lw))
+    return out
+
+
+def _check_algorithm(algorithm: str | None) -> str:
+    name = (algorithm or DEFAULT_ALGORITHM).strip().lower()
+    if name not in ALGORITHMS:
+        raise InvalidInput(
+            f"Unknown summary algorithm {algorithm!r}; choose one of: {', '.join(ALGORITHMS)}."
+        )
+    return name
+
+
+def _check_budget(words_budget: int | None, sentences_budget: int | None) -> None:
+    if words_budget is not None and sentences_budget is not None:
+        raise InvalidInput("Give a summary budget in words or in sentences, not both.")
+    if words_budget is not None and words_budget < 1:
+        raise InvalidInput(f"The word budget must be at least 1 (got {words_budget}).")
+    if sentences_budget is not None and sentences_budget < 1:
+        raise InvalidInput(f"The sentence budget must be at least 1 (got {sentences_budget}).")
+
+
+def word_count(sentence: str) -> int:
+    """Number of words in a sentence, as word budgets count them."""
+    return len(words(sentence))
+
+
+# --------------------------------------------------------------------------------------------
+# sumy and the vectorised rankings
+
+
+def _make_summarizer(name: str) -> Any:
+    classes: dict[str, Callable[..., Any]] = {
+        "lexrank": LexRankSummarizer,
+        "textrank": TextRankSummarizer,
+        "lsa": LsaSummarizer,
+        "luhn": LuhnSummarizer,
+        "kl": KLSummarizer,
+        "sumbasic": SumBasicSummarizer,
+    }
+    summarizer = classes[name](_SUMY_STEMMER)
+    summarizer.stop_words = _SUMY_STOP_WORDS
+    return summarizer
+
+
+def sumy_ranking(sentences: Sequence[str], algorithm: str) -> list[int]:
+    """Indices of ``sentences`` from best to worst, as sumy's summarizer ranks them.
+
+    Runs sumy's own code, whatever the size (see :func:`ranking` for the fast path).
+
+    Args:
+        sentences: The sentences of one document, in order.
+        algorithm: One of ``SUMY_ALGORITHMS``.
+
+    Returns:
+        Every sentence index exactly once, best first.
+    """
+    if not sentences:
+        return []
+    document = ObjectDocumentModel(
+        [Paragraph([SumySentence(s, _TOKENIZER) for s in sentences])]
+    )
+    captured: list[int] = []
+
+    def take_all(infos: Sequence[Any]) -> Sequence[Any]:
+        # sumy passes the sentence infos sorted best first; keep that order.
+        captured.extend(int(info.order) for info in infos)
+        return infos
+
+    _make_summarizer(algorithm)(document, take_all)
+    seen = set(captured)
+    # sumy may rate fewer sentences than it was given (e.g. LSA on an empty dictionary).
+    captured.extend(i for i in range(len(sentences)) if i not in seen)
+    return captured
+
+
+def ranking(sentences: Sequence[str], algorithm: str) -> list[int]:
+    """Indices of ``sentences`` from best to worst by a ranking algorithm.
+
+    ``"lead"`` ranks by position. LexRank and TextRank from ``VECTORISED_FROM`` sentences on are
+    computed by :mod:`summaries._rank` (the same ranking as sumy's, far faster); the other sumy
+    algorithms run sumy's own code.
+    """
+    if algorithm == "lead":
+        return list(range(len(sentences)))
+    if algorithm in ("lexrank", "textrank") and len(sentences) >= VECTORISED_FROM:
+        return vectorised_ranking(sentences, algorithm)
+    return sumy_ranking(sentences, algorithm)
+
+
+def vectorised_ranking(sentences: Sequence[str], algorithm: str) -> list[int]:
+    """LexRank or TextRank ranking computed with numpy/scipy (same result as sumy's)."""
+    terms = [_sumy_terms(s) for s in sentences]
+    if algorithm == "lexrank":
+        scores = _rank.lexrank_scores(terms)
+    elif algorithm == "textrank":
+        scores = _rank.textrank_scores(terms)
+    else:
+        raise InvalidInput(f"No vectorised ranking for {algorithm!r} (lexrank or textrank).")
+    return _rank.rank_order(scores)
+
+
+def _take_by_rank(
+    order: Sequence[int],
+    lengths: Sequence[int],
+    words_budget: int | None,
+    sentences_budget: int | None,
+    allowed: Callable[[int, list[int]], bool] | None = None,
+) -> list[int]:
+    """Walk a ranking and take sentences until the budget is spent (never exceeding it)."""
+    chosen: list[int] = []
+    used = 0
+    for i in order:
+        if sentences_budget is not None and len(chosen) >= sentences_budget:
+            break
+        if words_budget is not None:
+            if used >= words_budget:
+                break
+            if lengths[i] == 0 or used + lengths[i] > words_budget:
+                continue
+        if allowed is not None and not allowed(i, chosen):
+            continue
+        chosen.append(i)
+        used += lengths[i]
+    return chosen
+
+
+# --------------------------------------------------------------------------------------------
+# The briefbot concept-coverage selector
+
+
+@dataclass(frozen=True)
+class _Tuning:
+    """Knobs of the concept selector (values chosen on the BBC business+tech articles)."""
+
+    # Extra weight for each further sentence repeating a concept, relative to one article.
+    repeat_weight: float = 0.5
+    # Content stems (unigrams) as extra concepts, at this fraction of a concept's weight.
+    unigram_weight: float = 0.0
+    # Sentence prior: 1 + lead_bonus / (1 + position) ** lead_decay.
+    lead_bonus: float = 1.0
+    lead_decay: float = 1.0
+    # Gain is divided by (words ** length_power); 1.0 = weight per word.
+    length_power: float = 1.0
+    # Concepts already covered by a picked sentence keep this fraction of their weight (0 = pure
+    # coverage; a sentence still needs at least one uncovered concept to be picked).
+    covered_weight: float = 0.0
+    # Two sentences are near-duplicates when this share of the shorter one's content stems
+    # appears in the other.
+    duplicate_overlap: float = 0.8
+    # Sentences with fewer words are never picked (datelines, "Here's why.").
+    min_words: int = 4
+
+
+TUNING = _Tuning()
+
+
+def _concept_list(text: str, stems: Sequence[str], unigrams: bool) -> list[str]:
+    """:func:`summaries.text.concepts` from precomputed stems (plus unigram concepts)."""
+    out: set[str] = set()
+    for a, b in zip(stems, stems[1:], strict=False):
+        out.add(f"{a} {b}")
+    for s in stems:
+        if s[:1].isdigit():
+            out.add(f"#{s}")
+    for name in names(text):
+        out.add("@" + name.lower())
+    if unigrams:
+        out.update("~" + s for s in stems)
+    return list(out)
+
+
+@dataclass
+class _Prepared:
+    concepts: sp.csr_matrix  # sentence x concept, 0/1
+    concept_names: list[str]
+    stems: sp.csr_matrix  # sentence x stem, 0/1 (for near-duplicate detection)
+    stem_counts: np.ndarray
+    lengths: np.ndarray
+
+
+def _incidence(rows: Sequence[Sequence[str]]) -> tuple[sp.csr_matrix, list[str]]:
+    vocab: dict[str, int] = {}
+    indptr = [0]
+    indices: list[int] = []
+    for row in rows:
+        for item in set(row):
+            indices.append(vocab.setdefault(item, len(vocab)))
+        indptr.append(len(indices))
+    matrix = sp.csr_matrix(
+        (np.ones(len(indices)), np.asarray(indices, dtype=np.int64), indptr),
+        shape=(len(rows), max(len(vocab), 1)),
+    )
+    return matrix, list(vocab)
+
+
+def _prepare(
+    texts: Sequence[str], stems: Sequence[Sequence[str]], unigrams: bool
+) -> _Prepared:
+    concept_rows = [_concept_list(t, s, unigrams) for t, s in zip(texts, stems, strict=True)]
+    concepts_m, concept_names = _incidence(concept_rows)
+    stems_m, _ = _incidence(stems)
+    return _Prepared(
+        concepts=concepts_m,
+        concept_names=concept_names,
+        stems=stems_m,
+        stem_counts=np.asarray(stems_m.sum(axis=1)).ravel(),
+        lengths=np.asarray([len(words(t)) for t in texts], dtype=np.float64),
+    )
+
+
+def _concept_weights(
+    prepared: _Prepared, docs: Sequence[int], known: frozenset[str], tuning: _Tuning
+) -> np.ndarray:
+    """Weight of each concept: distinct articles + repeat_weight * further sentences."""
+    incidence = prepared.concepts
+    sentence_freq = np.asarray(incidence.sum(axis=0)).ravel()
+    doc_ids = np.unique(np.asarray(docs), return_inverse=True)[1]
+    if doc_ids.size and doc_ids.max() > 0:
+        by_doc = sp.csr_matrix(
+            (np.ones(len(doc_ids)), (doc_ids, np.arange(len(doc_ids)))),
+            shape=(int(doc_ids.max()) + 1, len(doc_ids)),
+        )
+        doc_freq = np.asarray(((by_doc @ incidence) > 0).sum(axis=0)).ravel().astype(float)
+    else:
+        doc_freq = (sentence_freq > 0).astype(float)
+    weights = doc_freq + tuning.repeat_weight * (sentence_freq - doc_freq)
+    is_unigram = np.fromiter(
+        (c.startswith("~") for c in prepared.concept_names), bool, len(prepared.concept_names)
+    )
+    weights[is_unigram] *= tuning.unigram_weight
+    if known:
+        for j, name in enumerate(prepared.concept_names):
+            if name in known:
+                weights[j] = 0.0
+    return weights
+
+
+def _select(
+    prepared: _Prepared,
+    docs: Sequence[int],
+    positions: Sequence[int],
+    *,
+    words_budget: int | None,
+    sentences_budget: int | None,
+    known: frozenset[str] = frozenset(),
+    min_novel: int = 1,
+    tuning: _Tuning = TUNING,
+    order: Sequence[int] | None = None,
+) -> list[int]:
+    """Greedy concept coverage (or, with ``order``, a ranking filtered the same way)."""
+    n = prepared.concepts.shape[0]
+    if n == 0:
+        return []
+    weights = _concept_weights(prepared, docs, known, tuning)
+    real = np.fromiter(
+        (not c.startswith("~") for c in prepared.concept_names),
+        bool,
+        len(prepared.concept_names),
+    )
+    uncovered = np.ones(len(weights), dtype=bool)
+    if known:
+        for j, name in enumerate(prepared.concept_names):
+            if name in known:
+                uncovered[j] = False
+    pos = np.asarray(positions, dtype=np.float64)
+    prior = 1.0 + tuning.lead_bonus / (1.0 + pos) ** tuning.lead_decay
+    lengths = prepared.lengths
+    denominator = np.maximum(lengths, 1.0) ** tuning.length_power
+    available = lengths >= tuning.min_words
+    incidence = prepared.concepts
+    need = max(1, min_novel)
+    chosen: list[int] = []
+    used = 0.0
+    rank_pos = 0
+    while True:
+        if sentences_budget is not None and len(chosen) >= sentences_budget:
+            break
+        fits = available.copy()
+        if words_budget is not None:
+            fits &= used + lengths <= words_budget
+        novel = incidence @ (uncovered & real).astype(np.float64)
+        fits &= novel >= need
+        if not fits.any():
+            break
+        if order is None:
+            live = np.where(uncovered, weights, weights * tuning.covered_weight)
+            gain = (incidence @ live) * prior / denominator
+            gain[~fits] = -1.0
+            best = int(np.argmax(gain))
+            if gain[best] <= 0:
+                break
+        else:
+            best = -1
+            while rank_pos < len(order):
+                candidate = order[rank_pos]
+                rank_pos += 1
+                if fits[candidate]:
+                    best = candidate
+                    break
+            if best < 0:
+                break
+        chosen.append(best)
+        used += lengths[best]
+        available[best] = False
+        row = incidence.indices[incidence.indptr[best] : incidence.indptr[best + 1]]
+        uncovered[row] = False
+        # Near-duplicates of the chosen sentence are out for good.
+        best_stems = prepared.stems.indices[
+            prepared.stems.indptr[best] : prepared.stems.indptr[best + 1]
+        ]
+        if best_stems.size:
+            indicator = np.zeros(prepared.stems.shape[1])
+            indicator[best_stems] = 1.0
+            overlap = prepared.stems @ indicator
+            smaller = np.minimum(prepared.stem_counts, best_stems.size)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                share = np.where(smaller > 0, overlap / smaller, 0.0)
+            available &= share < tuning.duplicate_overlap
+    return chosen
+
+
+# --------------------------------------------------------------------------------------------
+# Public API
+
+
+def summarize_text(
+    text: str,
+    *,
+    words: int | None = None,
+    sentences: int | None = None,
+    algorithm: str | None = None,
+) -> list[str]:
+    """Extractive summary of one text.
+
+    Args:
+        text: Plain text (paragraphs separated by line breaks).
+        words: Word budget (never exceeded). Give this or ``sentences``.
+        sentences: Sentence budget. With neither budget, 5 sentences.
+        algorithm: One of ``ALGORITHMS``; default ``"briefbot"``.
+
+    Returns:
+        Sentences copied verbatim from the text, in their original order.
+
+    Raises:
+        InvalidInput: Unknown algorithm, or a budget below 1, or both budgets given.
+    """
+    name = _check_algorithm(algorithm)
+    _check_budget(words, sentences)
+    if words is None and sentences is None:
+        sentences = DEFAULT_SENTENCES
+    parts = split_sentences(text)
+    if not parts:
+        return []
+    lengths = [word_count(s) for s in parts]
+    if name == "briefbot":
+        prepared = _prepare(parts, [content_stems(s) for s in parts], TUNING.unigram_weight > 0)
+        chosen = _select(
+            prepared,
+            [0] * len(parts),
+            list(range(len(parts))),
+            words_budget=words,
+            sentences_budget=sentences,
+        )
+    else:
+        chosen = _take_by_rank(ranking(parts, name), lengths, words, sentences)
+    log.debug("summarized %d sentences into %d with %s", len(parts), len(chosen), name)
+    return [parts[i] for i in sorted(chosen)]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence that may go into a story summary.
+
+    Attributes:
+        key: The sentence's id (e.g. ``Sentence.id`` in the store).
+        text: The sentence, verbatim.
+        doc: Id of the article it comes from.
+        position: Its index in that article (0 = first sentence).
+        when: The article's date, for chronological ordering; None when unknown.
+        stems: ``summaries.text.content_stems(text)`` when already known (a cache; computed
+            when None).
+    """
+
+    key: int
+    text: str
+    doc: int
+    position: int
+    when: datetime | None
+    stems: tuple[str, ...] | None = None
+
+
+def _reading_order(candidate: Candidate) -> tuple[int, float, int, int]:
+    when = candidate.when
+    if when is None:
+        return (1, 0.0, candidate.doc, candidate.position)
+    return (0, when.timestamp(), candidate.doc, candidate.position)
+
+
+def summarize_candidates(
+    candidates: Sequence[Candidate],
+    *,
+    words: int | None = None,
+    sentences: int | None = None,
+    algorithm: str | None = None,
+    known_concepts: frozenset[str] = frozenset(),
+    min_novel: int = 1,
+) -> list[Candidate]:
+    """Multi-source extractive summary of a story's sentences.
+
+    With ``"briefbot"``: concepts (content-stem bigrams, names, numbers) weigh the number of
+    articles mentioning them, so facts several outlets report come first; sentences are picked
+    greedily by newly covered weight per word, favouring article leads; near-duplicates are
+    never both picked. With another algorithm, its ranking is walked with the same filters.
+
+    Args:
+        candidates: The sentences to choose from (any order).
+        words: Word budget (never exceeded). Give this or ``sentences``.
+        sentences: Sentence budget. With neither budget, 5 sentences.
+        algorithm: One of ``ALGORITHMS``; default ``"briefbot"``.
+        known_concepts: Concepts the reader has already been shown (e.g. from
+            :func:`novel_concepts` over earlier briefings); they weigh nothing.
+        min_novel: A sentence needs at least this many concepts that are neither known nor
+            covered by an already picked sentence.
+
+    Returns:
+        The picked candidates in reading order: by date, then article, then position;
+        undated articles last.
+
+    Raises:
+        InvalidInput: Unknown algorithm, or a budget below 1, or both budgets given.
+    """
+    name = _check_algorithm(algorithm)
+    _check_budget(words, sentences)
+    if words is None and sentences is None:
+        sentences = DEFAULT_SENTENCES
+    if not candidates:
+        return []
+    texts = [c.text for c in candidates]
+    stems = [c.stems if c.stems is not None else tuple(content_stems(c.text)) for c in candidates]
+    prepared = _prepare(texts, stems, TUNING.unigram_weight > 0)
+    docs = [c.doc for c in candidates]
+    positions = [c.position for c in candidates]
+    order: list[int] | None = None
+    if name != "briefbot":
+        # One document in reading order, so position-sensitive algorithms see the leads first.
+        reading = sorted(range(len(candidates)), key=lambda i: _reading_order(candidates[i]))
+        if name == "lead":
+            order = sorted(range(len(candidates)), key=lambda i: (positions[i], _reading_order(candidates[i])))
+        else:
+            ranked = ranking([texts[i] for i in reading], name)
+            order = [reading[r] for r in ranked]
+    chosen = _select(
+        prepared,
+        docs,
+        positions,
+        words_budget=words,
+        sentences_budget=sentences,
+        known=known_concepts,
+        min_novel=min_novel,
+        order=order,
+    )
+    picked = [candidates[i] for i in chosen]
+    return sorted(picked, key=_reading_order)
+
+
+def novel_concepts(text: str, known: frozenset[str] | set[str]) -> set[str]:
+    """Concepts of ``text`` (content-stem bigrams, names, numbers) that are not in ``known``.
+
+    Args:
+        text: One sentence or a longer text (concepts are collected sentence by sentence).
+        known: Concepts already shown.
+
+    Returns:
+        The new concepts (empty when the text restates known facts).
+    """
+    found: set[str] = set()
+    for sentence in split_sentences(text):
+        found.update(_concept_list(sentence, content_stems(sentence), unigrams=False))
+    return found - set(known)
