@@ -518,3 +518,23 @@ def _zone(text: str) -> tuple[tzinfo | None, str]:
         delta = timedelta(hours=int(match["oh"]), minutes=int(match["om"] or 0))
         return timezone(sign * delta), rest
     return None, text
+
+
+MIN_ARTICLE_WORDS = 20
+
+
+def article_problem(text: str) -> str | None:
+    """Why cleaned text cannot be stored as an article, or None when it can.
+
+    Args:
+        text: Cleaned article text.
+
+    Returns:
+        A phrase such as "too short to be an article (7 words; at least 20 needed)".
+    """
+    count = len(_words(text))
+    if count == 0:
+        return "empty after removing page furniture"
+    if count < MIN_ARTICLE_WORDS:
+        return f"too short to be an article ({count} words; at least {MIN_ARTICLE_WORDS} needed)"
+    return None
