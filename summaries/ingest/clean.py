@@ -152,7 +152,7 @@ _DATE_RES = (
 )
 _TIME_RE = re.compile(
     r"(?:\bat\s+|T|\b)(?P<h>\d{1,2})[:.](?P<m>\d{2})(?::(?P<s>\d{2})(?:\.\d+)?)?"
-    r"\s*(?P<ampm>[ap]\.?m\.?)?(?![\w])",
+    r"\s*(?P<ampm>[ap]\.?m\.?)?(?=Z\b|\W|$)",
     re.I,
 )
 _OFFSET_RE = re.compile(

@@ -322,14 +322,16 @@ async def _read_response(
     limit = policy.max_bytes
     if resp.content_length is not None and resp.content_length > limit:
         raise FetchError(
-            f"refused: {url} is too large: {_mb(resp.content_length)} (limit {_mb(limit)})"
+            f"refused: {url} is too large: {format_size(resp.content_length)} (limit {format_size(limit)})"
         )
     chunks: list[bytes] = []
     size = 0
     async for chunk in resp.content.iter_chunked(65536):
         size += len(chunk)
         if size > limit:
-            raise FetchError(f"refused: {url} is larger than the {_mb(limit)} limit")
+            raise FetchError(
+                f"refused: {url} is too large: more than {format_size(limit)} (limit {format_size(limit)})"
+            )
         chunks.append(chunk)
     return FetchResult(
         url=str(resp.url),
@@ -343,8 +345,20 @@ async def _read_response(
     )
 
 
-def _mb(n: int) -> str:
-    return f"{n / 1_000_000:.1f} MB"
+def format_size(n: int) -> str:
+    """A byte count for messages: "5.0 MB", "2.0 kB" or "512 bytes".
+
+    Args:
+        n: Number of bytes.
+
+    Returns:
+        The size in the largest fitting decimal unit.
+    """
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:.1f} MB"
+    if n >= 1_000:
+        return f"{n / 1_000:.1f} kB"
+    return f"{n} bytes"
 
 
 def _one_line(exc: BaseException) -> str:

@@ -28,7 +28,7 @@ from summaries.ingest.feeds import (
     looks_like_feed,
     parse_feed,
 )
-from summaries.ingest.fetch import FetchPolicy, fetch
+from summaries.ingest.fetch import FetchPolicy, fetch, format_size
 from summaries.models import ArticleDraft
 
 log = logging.getLogger(__name__)
@@ -126,7 +126,9 @@ def draft_from_bytes(
         IngestError: Too large, binary, unreadable encoding, empty, no article text.
     """
     if len(data) > max_bytes:
-        raise IngestError(f"{source} is too large: {_mb(len(data))} (limit {_mb(max_bytes)})")
+        raise IngestError(
+            f"{source} is too large: {format_size(len(data))} (limit {format_size(max_bytes)})"
+        )
     if not data.strip():
         raise IngestError(f"{source} is empty")
     text = decode_bytes(data, source=source, declared=charset)
@@ -228,7 +230,9 @@ def _read_file(path: Path, limit: int) -> bytes:
     try:
         size = path.stat().st_size
         if size > limit:
-            raise IngestError(f"{path} is too large: {_mb(size)} (limit {_mb(limit)})")
+            raise IngestError(
+                f"{path} is too large: {format_size(size)} (limit {format_size(limit)})"
+            )
         with path.open("rb") as handle:
             return handle.read(limit + 1)
     except FileNotFoundError:
@@ -250,7 +254,9 @@ async def _read_local(
     limit: int,
 ) -> list[ArticleDraft | IngestError]:
     if len(data) > limit:
-        raise IngestError(f"{source} is too large: more than {_mb(limit)} (limit {_mb(limit)})")
+        raise IngestError(
+            f"{source} is too large: more than {format_size(limit)} (limit {format_size(limit)})"
+        )
     if looks_like_feed(data, media):
         return await _read_feed(data, source, policy, fetched_at)
     return [
@@ -365,7 +371,3 @@ async def draft_from_linked_page(
         published_at=draft.published_at or entry.published_at,
         language=draft.language,
     )
-
-
-def _mb(n: int) -> str:
-    return f"{n / 1_000_000:.1f} MB"

@@ -1,0 +1,161 @@
+"""clean_text on invented articles full of page furniture: exact text and metadata."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from summaries.ingest.clean import article_problem, clean_text
+from summaries.text import split_sentences
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def _clean(name: str):  # type: ignore[no-untyped-def]
+    return clean_text((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def test_furniture_byline_date_and_promo_paragraph_become_metadata() -> None:
+    cleaned = _clean("harbour_terminal.txt")
+
+    assert cleaned.text == (
+        "The harbour authority of Port Elling approved plans for a second container terminal on "
+        "Monday, ending a review that lasted almost three years.\n\n"
+        "The new terminal will add capacity for 400,000 containers a year, according to the "
+        "authority's chairwoman, Ines Varga.\n\n"
+        "Concerns from fishermen\n\n"
+        "Local fishermen said the construction would disturb spawning grounds near the northern "
+        'breakwater. "We were heard, but not listened to," said Tomas Brand, who leads the '
+        "fishing cooperative."
+    )
+    assert cleaned.title == "Harbour Authority Approves Second Container Terminal After Long Review"
+    assert cleaned.author == "Mara Okonkwo"
+    assert cleaned.published_at == datetime(2024, 3, 4, 19, 30, tzinfo=UTC)
+    assert cleaned.outlet == "Coastline Daily"
+    assert cleaned.language is None
+
+
+def test_date_header_language_published_line_and_repeated_headline() -> None:
+    cleaned = _clean("night_buses.txt")
+
+    assert cleaned.text == (
+        "The city council voted 9 to 4 on Monday to add six night bus routes, the transport "
+        "department said.\n\n"
+        "Services on the new routes will start in September and run every 20 minutes between "
+        "midnight and 5 a.m. on weekdays."
+    )
+    assert cleaned.title == "City Council Votes to Expand Night Bus Network"
+    assert cleaned.author == "Metro Desk Staff"
+    # The "Published" line has a time of day (EDT = UTC-4), so it wins over the date-only header.
+    assert cleaned.published_at == datetime(2024, 6, 11, 3, 45, tzinfo=UTC)
+    assert cleaned.language == "en"
+
+
+def test_date_header_with_headline_gives_title_and_date_only() -> None:
+    cleaned = _clean("library_hours.txt")
+
+    assert cleaned.title == "Library Opens Late-Night Study Hall for Exam Season"
+    assert cleaned.published_at == datetime(2024, 2, 20, tzinfo=UTC)
+    assert cleaned.author is None
+    assert cleaned.text.split("\n\n") == [
+        "The central library will stay open until 2 a.m. during the exam season, the library "
+        "board announced on Tuesday evening.",
+        "Longer hours",
+        "The extra hours will be staffed by volunteers and paid for by a grant from the "
+        "students' union.",
+    ]
+
+
+def test_no_stated_date_means_none_and_prose_starting_with_by_is_kept() -> None:
+    cleaned = _clean("bridge_repairs.txt")
+
+    assert cleaned.published_at is None  # a date inside a sentence is not a publication date
+    assert cleaned.author is None
+    assert cleaned.title == ""
+    assert cleaned.outlet == "Valley Herald"
+    assert cleaned.text.split("\n\n") == [
+        "Engineers found cracks in two support beams of the Old Mill bridge during a routine "
+        "inspection, the county roads office said on Friday.",
+        "The bridge was closed to heavy vehicles on March 5, 2024, and will stay closed until "
+        "repairs are finished.",
+        "What happens next",
+        "By the end of the month, the county expects to choose a contractor for the repairs.",
+        'Residents asked for a temporary footbridge. "Children walk this way to school every '
+        'day," said parent Lena Holm.',
+    ]
+
+
+def test_sub_headings_stay_separate_from_the_next_sentence() -> None:
+    sentences = split_sentences(_clean("bridge_repairs.txt").text)
+
+    assert "What happens next" in sentences
+    assert sentences[3] == (
+        "By the end of the month, the county expects to choose a contractor for the repairs."
+    )
+
+
+def test_hard_wrapped_paragraphs_are_unwrapped() -> None:
+    cleaned = _clean("wrapped_memo.txt")
+
+    assert cleaned.text == (
+        "The regional water board said on Wednesday that reservoir levels had fallen to their "
+        "lowest point in a decade after three dry summers, and asked households to cut their use "
+        "by a tenth until the autumn rains.\n\n"
+        "Farmers will be allowed to draw water on alternate days only."
+    )
+
+
+def test_title_hint_is_the_title_and_its_repeats_are_dropped() -> None:
+    raw = (
+        "Storm Closes Ferry Routes\n"
+        "Storm Closes Ferry Routes\n"
+        "All ferry routes to the islands were cancelled on Sunday as winds reached 120 km/h.\n"
+    )
+
+    cleaned = clean_text(raw, title_hint="Storm Closes Ferry Routes")
+
+    assert cleaned.title == "Storm Closes Ferry Routes"
+    assert cleaned.text == (
+        "All ferry routes to the islands were cancelled on Sunday as winds reached 120 km/h."
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Jan.16 - 2024 10:49 AM CET", datetime(2024, 1, 16, 9, 49, tzinfo=UTC)),
+        ("Published: January 15, 2024 at 3:07 am EST", datetime(2024, 1, 15, 8, 7, tzinfo=UTC)),
+        ("Updated 2024-05-01T12:30:00Z", datetime(2024, 5, 1, 12, 30, tzinfo=UTC)),
+        ("Monday, 4 March 2024 14:05 GMT", datetime(2024, 3, 4, 14, 5, tzinfo=UTC)),
+        ("Posted on July 4, 2024 9:00 PM ET", datetime(2024, 7, 5, 1, 0, tzinfo=UTC)),
+        ("12 Dec 2023, 18:00 +0530", datetime(2023, 12, 12, 12, 30, tzinfo=UTC)),
+        ("Sept. 9, 2024", datetime(2024, 9, 9, tzinfo=UTC)),
+    ],
+)
+def test_date_line_formats(line: str, expected: datetime) -> None:
+    body = "The committee met on a rainy afternoon and agreed to publish its report next year."
+
+    cleaned = clean_text(f"{line}\n\n{body}")
+
+    assert cleaned.published_at == expected
+    assert cleaned.text == body
+
+
+def test_byline_with_outlet_and_date_on_one_line() -> None:
+    body = "The committee met on a rainy afternoon and agreed to publish its report next year."
+
+    cleaned = clean_text(f"By Ana Ruiz | June 3, 2024\n\n{body}")
+
+    assert cleaned.author == "Ana Ruiz"
+    assert cleaned.published_at == datetime(2024, 6, 3, tzinfo=UTC)
+    assert cleaned.text == body
+
+
+def test_article_problem_reports_short_and_empty_text() -> None:
+    assert article_problem("") == "empty after removing page furniture"
+    assert article_problem("Too short.") == (
+        "too short to be an article (2 words; at least 20 needed)"
+    )
+    assert article_problem(" ".join(["word"] * 20) + ".") is None
