@@ -1,0 +1,814 @@
+"""Where outlets disagree: name spellings, figures and dates that differ between articles.
+
+Input is one story's articles as `SourceText` (verbatim sentences plus outlet and date); output is
+a list of `summaries.models.Discrepancy`. Precision comes before recall: a briefing that flags
+agreeing reports as disagreements loses the reader's trust, so every rule below errs on the side
+of saying nothing.
+
+Names (`name_variants`):
+    Capitalised runs (`summaries.text.names`) lose leading job titles and nationality adjectives
+    ("Russian Foreign Minister Sergey Lavrov" -> "Sergey Lavrov"). Only 2-4 word names with at
+    least one word the story never uses in lower case are considered (so headline phrases such
+    as "Upcoming Visit" are not names). Spellings that differ only in case, hyphens, spaces,
+    apostrophes or accents are one spelling. Two spellings are one entity when their words align
+    one to one and each pair of words is equal after romanisation-aware folding: doubled letters,
+    x/ks, ph/f, w/v, and the final vowel cluster ("Sergei"/"Sergey"/"Sergi", "Choe"/"Choi",
+    "Hui"/"Hee"); for syllabic names (three or more short words, as in Korean names) also o/u/eo
+    and a final ng/n ("Son"/"Sun"/"Song"). At most one word of six or more letters may differ
+    by one further edit ("Peskov"/"Peskow"). Interior vowels of Western names never vary, so
+    "Dan Smith" and "Don Smith", "John Kirby" and "John Kerry" stay apart; different initials
+    ("Kim Jong Un"/"Kim Jong Il", "North Korea"/"South Korea") are never compared. A group is
+    reported when its spellings appear in different articles.
+
+Figures (`conflicting_facts`, kind "figure"):
+    A figure is a number (digits or number words, with "million" etc.) with what it counts: a
+    unit ("900 kilometers", "5%", "$3 million") and/or the words right after it ("containers").
+    Qualifiers turn it into an interval: "about" +-10 %, "more than"/"over"/"at least" up to
+    +50 %, "nearly"/"almost" -15 %, "up to"/"under"/"less than" down to -50 %, decimals with a
+    scale word cover their rounding ("1.5 million" is 1.45-1.55 million). Two figures in articles
+    by different outlets are about the same thing when they count the same noun/unit and their
+    sentences share content words near the number; each figure is paired with its best match
+    only (mutual best), so "30 killed and 100 injured" is not compared crosswise. Figures from
+    articles more than `FIGURE_WINDOW` apart are updates, not disagreements, and are not
+    compared. Years, clock times, ordinals and numbers inside names ("Boeing 737") are ignored.
+
+Dates (`conflicting_facts`, kind "date"):
+    See `summaries._dates` for what is recognised and how relative dates are resolved against
+    the article's own date. Two dates in articles by different outlets are about the same event
+    when the words around them share at least two content words, one of them an ordinary
+    lower-case word (the event: "talks", "met"), again as mutual best matches. They disagree
+    when their days (or ranges) do not overlap.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
+
+from summaries import _dates
+from summaries.models import Discrepancy
+from summaries.text import STOP_WORDS, names, stem
+
+log = logging.getLogger(__name__)
+
+FIGURE_WINDOW = timedelta(days=7)
+"""Figures from articles further apart than this are not compared (numbers move: tolls, counts)."""
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """One article's verbatim sentences, in order, with what is needed to cite and date them.
+
+    Attributes:
+        article_id: The stored article's id.
+        outlet: The outlet's name (its label in citations).
+        published_at: Publication time (UTC) or None when unknown.
+        sentences: The article's sentences, verbatim, in order.
+    """
+
+    article_id: int
+    outlet: str
+    published_at: datetime | None
+    sentences: tuple[str, ...]
+
+
+def discrepancies(sources: Sequence[SourceText]) -> list[Discrepancy]:
+    """All discrepancies of a story: name variants first, then conflicting figures and dates.
+
+    Args:
+        sources: The story's articles (order matters only for the order of values).
+
+    Returns:
+        Name discrepancies in order of first appearance, then figure/date ones in order of
+        first appearance. The same input always gives the same output.
+    """
+    return name_variants(sources) + conflicting_facts(sources)
+
+
+# ---------------------------------------------------------------------------------------------
+# Names
+
+_TITLE_WORDS: frozenset[str] = frozenset(
+    """
+president vice prime minister ministers foreign defense defence interior finance trade
+secretary general chairman chairwoman chair leader leaders spokesman spokeswoman spokesperson
+ambassador deputy chief senator sen rep representative governor mayor king queen prince princess
+pope mr mrs ms dr prof professor gen col colonel lt admiral commander premier chancellor supreme
+state affairs adviser advisor director coordinator envoy official officials former acting first
+lady crown justice judge speaker head commissioner councillor ministry department national
+security council correspondent correspondents reporter editor analyst sergeant captain major
+lieutenant marshal ayatollah sheikh emir sultan
+""".split()
+)
+_DEMONYMS: frozenset[str] = frozenset(
+    """
+russian korean american chinese japanese british ukrainian french german israeli iranian
+iraqi syrian turkish indian pakistani afghan saudi egyptian palestinian italian spanish polish
+canadian australian mexican brazilian belarusian georgian european african asian western
+eastern soviet kremlin us uk un eu nato
+""".split()
+)
+_COMPASS: frozenset[str] = frozenset({"north", "south", "east", "west"})
+_EAST_ASIAN_SURNAMES: frozenset[str] = frozenset(
+    """
+kim lee li ri yi rhee park pak choe choi choy cho jo jung chung jeong kang gang yoon yun jang
+chang lim im han oh seo suh shin sin kwon hwang ahn an song hong moon mun ko go wang zhang liu
+chen yang zhao huang zhou wu xu sun ma zhu hu guo he lin luo xi
+""".split()
+)
+_I_ENDINGS = frozenset({"i", "y", "ei", "ey", "iy", "ii", "ee", "ui", "ie", "yi", "yy"})
+_OI_ENDINGS = frozenset({"oe", "oi", "oy"})
+
+
+def _fold(text: str) -> str:
+    """Lower-case ASCII letters and spaces: accents dropped, hyphens to spaces, rest removed."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    ascii_text = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    ascii_text = re.sub(r"[-‐‑–]", " ", ascii_text)
+    return " ".join(re.sub(r"[^a-z ]", "", ascii_text).split())
+
+
+def _canon_token(token: str, syllabic: bool) -> str:
+    """Romanisation-aware form of one folded name word (see the module docstring)."""
+    t = token.replace("x", "ks").replace("ph", "f").replace("w", "v")
+    m = re.match(r"^(.*?)([aeiouy]*)$", t)
+    body, ending = (m.group(1), m.group(2)) if m and m.group(1) else (t, "")
+    if ending in _I_ENDINGS:
+        ending = "I"
+    elif ending in _OI_ENDINGS:
+        ending = "O"
+    if syllabic:
+        body = body.replace("eo", "o").replace("u", "o")
+        ending = ending.replace("eo", "o").replace("u", "o")
+        if not ending and body.endswith("ng") and len(body) > 2:
+            body = body[:-1]
+    return re.sub(r"(.)\1+", r"\1", body + ending)
+
+
+@dataclass
+class _Spelling:
+    display: str
+    order: int
+    tokens: tuple[str, ...]
+    canon: tuple[str, ...]
+    articles: dict[int, None]  # ordered set
+    mentions: int = 0
+
+
+def _person_name(run: str) -> str | None:
+    """The name part of a capitalised run, or None when it does not look like a name."""
+    toks = run.split()
+    last_title = max((i for i, t in enumerate(toks) if t.lower() in _TITLE_WORDS), default=-1)
+    toks = toks[last_title + 1 :]
+    while toks:
+        low = toks[0].lower()
+        if low in _DEMONYMS or (low in _COMPASS and len(toks) > 1 and toks[1].lower() in _DEMONYMS):
+            toks = toks[1:]
+        else:
+            break
+    if not 2 <= len(toks) <= 4:
+        return None
+    for t in toks:
+        if t.lower() in STOP_WORDS or (len(t) > 1 and t.isupper()) or not re.search("[a-z]", t):
+            return None
+    return " ".join(toks)
+
+
+def _lowercase_vocabulary(sources: Sequence[SourceText]) -> set[str]:
+    vocab: set[str] = set()
+    for src in sources:
+        for sentence in src.sentences:
+            vocab.update(re.findall(r"(?<![A-Za-z\-])[a-z]+", sentence))
+    return vocab
+
+
+def _tokens_match(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Aligned canonical words agree, allowing one long word to differ by one edit."""
+    if len(a) != len(b):
+        return False
+    weak = 0
+    for x, y in zip(a, b, strict=True):
+        if x == y:
+            continue
+        if x[0] != y[0] or min(len(x), len(y)) < 6 or Levenshtein.distance(x, y) != 1:
+            return False
+        if x.rstrip("s") == y.rstrip("s"):
+            return False  # a plural or possessive, not a spelling
+        op = next(iter(Levenshtein.editops(x, y)))
+        if op.tag == "replace" and x[op.src_pos] in "aeiouy" and y[op.dest_pos] in "aeiouy":
+            return False  # "Hansen"/"Hanson": a different vowel makes a different name
+        weak += 1
+    return weak <= 1
+
+
+def _surname(display: str) -> str:
+    toks = display.replace("-", " ").split()
+    if len(toks) >= 2 and _fold(toks[0]) in _EAST_ASIAN_SURNAMES:
+        return toks[0]
+    return display.split()[-1]
+
+
+def name_variants(sources: Sequence[SourceText]) -> list[Discrepancy]:
+    """Names spelled differently across articles (one entity, several spellings).
+
+    Args:
+        sources: The story's articles.
+
+    Returns:
+        One `Discrepancy(kind="name")` per entity with at least two spellings used in different
+        articles: `subject` is the surname of its most common spelling, `values` the spellings
+        in order of first appearance and `article_ids` the articles using each spelling.
+    """
+    vocab = _lowercase_vocabulary(sources)
+    spellings: dict[str, _Spelling] = {}
+    order = 0
+    for src in sources:
+        for sentence in src.sentences:
+            for run in names(sentence):
+                name = _person_name(run)
+                if name is None:
+                    continue
+                folded = _fold(name)
+                tokens = tuple(folded.split())
+                if not tokens or all(t in vocab for t in tokens):
+                    continue
+                key = folded.replace(" ", "")
+                sp = spellings.get(key)
+                if sp is None:
+                    syllabic = len(tokens) >= 3 and all(len(t) <= 5 for t in tokens)
+                    canon = tuple(_canon_token(t, syllabic) for t in tokens)
+                    sp = _Spelling(name, order, tokens, canon, {})
+                    spellings[key] = sp
+                    order += 1
+                sp.articles[src.article_id] = None
+                sp.mentions += 1
+
+    # Group by canonical form, then merge near-identical canonical forms within blocks of the
+    # same length and initials (cheap: blocks are tiny).
+    parent: dict[str, str] = {k: k for k in spellings}
+
+    def find(k: str) -> str:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    def union(a: str, b: str) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            first, second = sorted((ra, rb), key=lambda k: spellings[k].order)
+            parent[second] = first
+
+    by_canon: dict[tuple[str, ...], str] = {}
+    blocks: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for key, sp in spellings.items():
+        if sp.canon in by_canon:
+            union(by_canon[sp.canon], key)
+            continue
+        by_canon[sp.canon] = key
+        blocks[tuple(t[0] for t in sp.canon)].append(key)
+    for block in blocks.values():
+        for i, a in enumerate(block):
+            for b in block[i + 1 :]:
+                sa, sb = spellings[a], spellings[b]
+                if _tokens_match(sa.canon, sb.canon) and (
+                    fuzz.ratio(" ".join(sa.tokens), " ".join(sb.tokens)) >= 75
+                ):
+                    union(a, b)
+
+    groups: dict[str, list[_Spelling]] = defaultdict(list)
+    for key in spellings:
+        groups[find(key)].append(spellings[key])
+    out: list[tuple[int, Discrepancy]] = []
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        members.sort(key=lambda s: s.order)
+        all_articles = {a for s in members for a in s.articles}
+        if len(all_articles) < 2:
+            continue  # variants inside one article are its own inconsistency, not outlets'
+        common = max(members, key=lambda s: (len(s.articles), s.mentions, -s.order))
+        out.append(
+            (
+                members[0].order,
+                Discrepancy(
+                    kind="name",
+                    subject=_surname(common.display),
+                    values=tuple(s.display for s in members),
+                    article_ids=tuple(tuple(s.articles) for s in members),
+                ),
+            )
+        )
+    out.sort(key=lambda item: item[0])
+    log.debug("name variants: %d groups from %d spellings", len(out), len(spellings))
+    return [d for _, d in out]
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures and dates
+
+_EXTRA_STOP: frozenset[str] = frozenset(
+    """
+report reported reports reporting state media news agency statement statements announce
+announced claim claims claimed alleged allegedly officials official percent per cent
+""".split()
+)
+_NUMBER_WORDS: dict[str, int] = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen twenty".split()
+    )
+}
+_NUMBER_WORDS.update(
+    {w: 10 * i for i, w in enumerate("thirty forty fifty sixty seventy eighty ninety".split(), 3)}
+)
+_NUMBER_WORDS.update({"dozen": 12, "hundred": 100, "thousand": 1000})
+_SCALES: dict[str, float] = {
+    "hundred": 1e2,
+    "thousand": 1e3,
+    "million": 1e6,
+    "billion": 1e9,
+    "trillion": 1e12,
+    "bn": 1e9,
+    "mn": 1e6,
+}
+_UNITS: dict[str, str] = {
+    "km": "km",
+    "kilometer": "km",
+    "kilometers": "km",
+    "kilometre": "km",
+    "kilometres": "km",
+    "mile": "mile",
+    "miles": "mile",
+    "kg": "kg",
+    "kilogram": "kg",
+    "kilograms": "kg",
+    "ton": "tonne",
+    "tons": "tonne",
+    "tonne": "tonne",
+    "tonnes": "tonne",
+    "meter": "m",
+    "meters": "m",
+    "metre": "m",
+    "metres": "m",
+    "percent": "%",
+    "%": "%",
+    "day": "day",
+    "days": "day",
+    "week": "week",
+    "weeks": "week",
+    "month": "month",
+    "months": "month",
+    "year": "year",
+    "years": "year",
+    "hour": "hour",
+    "hours": "hour",
+    "minute": "minute",
+    "minutes": "minute",
+}
+_DETERMINERS = frozenset(
+    {"the", "these", "those", "both", "its", "their", "his", "her", "our", "all"}
+)
+_CURRENCIES: dict[str, str] = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
+# (low factor, high factor) of the interval a qualifier gives around the stated value.
+_QUALIFIERS: dict[str, tuple[float, float]] = {
+    "about": (0.9, 1.1),
+    "around": (0.9, 1.1),
+    "approximately": (0.9, 1.1),
+    "roughly": (0.9, 1.1),
+    "some": (0.9, 1.1),
+    "an estimated": (0.9, 1.1),
+    "estimated": (0.9, 1.1),
+    "close to": (0.85, 1.0),
+    "nearly": (0.85, 1.0),
+    "almost": (0.85, 1.0),
+    "just under": (0.85, 1.0),
+    "as many as": (0.85, 1.0),
+    "over": (1.0, 1.5),
+    "more than": (1.0, 1.5),
+    "at least": (1.0, 1.5),
+    "just over": (1.0, 1.5),
+    "well over": (1.0, 1.5),
+    "upwards of": (1.0, 1.5),
+    "in excess of": (1.0, 1.5),
+    "up to": (0.5, 1.0),
+    "under": (0.5, 1.0),
+    "less than": (0.5, 1.0),
+    "fewer than": (0.5, 1.0),
+    "no more than": (0.5, 1.0),
+}
+_QUAL_RE = "|".join(sorted((re.escape(q) for q in _QUALIFIERS), key=len, reverse=True))
+_NUMWORD_RE = "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
+_FIGURE = re.compile(
+    r"(?<![\w$€£¥.,:/-])"
+    r"(?:(?P<qual>" + _QUAL_RE + r")\s+)?"
+    r"(?P<cur>[$€£¥])?"
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|a\s+(?:dozen|hundred|thousand)|(?:"
+    + _NUMWORD_RE
+    + r"))"
+    r"(?![\w,.:]\d)(?!:)"
+    r"(?:\s*(?P<scale>hundred|thousand|million|billion|trillion|bn|mn)\b)?"
+    r"(?:(?P<pct>\s?%)|-(?P<compound>[a-z]+)\b)?",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*(?:-[A-Za-z]+)*|\d[\d,.]*\d|\d|%|[^\sA-Za-z\d]")
+
+
+@dataclass(frozen=True)
+class _Token:
+    text: str
+    start: int
+    end: int
+
+
+def _tokenize(sentence: str) -> list[_Token]:
+    return [_Token(m.group(0), m.start(), m.end()) for m in _WORD.finditer(sentence)]
+
+
+def _is_content(word: str) -> bool:
+    low = word.lower().strip("'’")
+    return (
+        len(low) > 1
+        and low[0].isalpha()
+        and low not in STOP_WORDS
+        and low not in _EXTRA_STOP
+        and low not in _dates.DATE_WORDS
+        and low not in _NUMBER_WORDS
+        and low not in _SCALES
+    )
+
+
+def _content(tokens: Iterable[_Token]) -> set[str]:
+    return {stem(re.sub(r"[’']s$", "", t.text)) for t in tokens if _is_content(t.text)}
+
+
+def _window(tokens: list[_Token], start: int, end: int, width: int = 8) -> list[_Token]:
+    """Tokens within `width` words before `start` and after `end` (characters)."""
+    before = [t for t in tokens if t.end <= start][-width:]
+    after = [t for t in tokens if t.start >= end][:width]
+    return before + after
+
+
+@dataclass(frozen=True)
+class _Fact:
+    kind: str  # "figure" or "date"
+    article_id: int
+    outlet: str
+    published_at: datetime | None
+    order: int
+    value: str  # as written (+ resolved day for relative dates)
+    subject: str
+    key: str  # what is counted (figures); "" for dates
+    heads: frozenset[str]
+    local: frozenset[str]
+    local_lower: frozenset[str]
+    sentence: frozenset[str]
+    low: float = 0.0
+    high: float = 0.0
+    date: _dates.DateMention | None = None
+    surface: tuple[tuple[str, str], ...] = ()  # (stem, word) around the mention, in order
+
+
+def _parse_number(raw: str) -> tuple[float, int] | None:
+    """Value and number of decimals of a number as written ("1,000", "1.5", "a dozen")."""
+    text = raw.lower().removeprefix("a ").strip()
+    if text in _NUMBER_WORDS:
+        return float(_NUMBER_WORDS[text]), 0
+    clean = text.replace(",", "")
+    try:
+        value = float(clean)
+    except ValueError:
+        return None
+    decimals = len(clean.split(".", 1)[1]) if "." in clean else 0
+    return value, decimals
+
+
+def _figures_in(
+    src: SourceText, sentence: str, tokens: list[_Token], skip: list[tuple[int, int]]
+) -> list[tuple[int, int, str, str, str, frozenset[str], float, float]]:
+    """(start, end, value text, unit key, subject, head stems, low, high) per figure."""
+    out: list[tuple[int, int, str, str, str, frozenset[str], float, float]] = []
+    for m in _FIGURE.finditer(sentence):
+        start, end = m.start(), m.end()
+        if any(start < e and s < end for s, e in skip):
+            continue
+        num_text = m.group("num")
+        parsed = _parse_number(num_text)
+        if parsed is None:
+            continue
+        value, decimals = parsed
+        is_word = num_text[0].isalpha()
+        scale_word = (m.group("scale") or "").lower()
+        if (
+            not scale_word
+            and not m.group("cur")
+            and not is_word
+            and decimals == 0
+            and "," not in num_text
+            and 1900 <= value <= 2100
+        ):
+            continue  # a year
+        if is_word and not scale_word and num_text.lower() in {"zero", "one"}:
+            continue  # "one of", "one another": too idiomatic to count anything
+        prev = [t for t in tokens if t.end <= m.start("num") - (len(m.group("cur") or ""))]
+        if (
+            is_word
+            and value <= 10
+            and not m.group("qual")
+            and prev
+            and prev[-1].text.lower() in _DETERMINERS
+        ):
+            continue  # "the two nations": refers back, counts nothing new
+        if prev and prev[-1].text[:1].isupper() and len(prev) > 1 and not m.group("qual"):
+            if prev[-1].text.lower() not in _QUALIFIERS:
+                continue  # "Boeing 737", "Article 5": part of a name
+        scale = _SCALES.get(scale_word, 1.0)
+        amount = value * scale
+        after = [t for t in tokens if t.start >= end]
+        if after and after[0].text.lower() in {"am", "pm", "a.m", "p.m", "gmt", "utc", "est"}:
+            continue
+        unit = ""
+        compound = (m.group("compound") or "").lower()
+        if m.group("cur"):
+            unit = _CURRENCIES[m.group("cur")]
+        elif m.group("pct"):
+            unit = "%"
+        elif compound:
+            if compound not in _UNITS:
+                continue
+            unit = _UNITS[compound]
+        elif after and after[0].text.lower() in _UNITS:
+            unit = _UNITS[after[0].text.lower()]
+            end = after[0].end
+            after = after[1:]
+        elif after and after[0].text.lower() == "per" and len(after) > 1:
+            if after[1].text.lower() == "cent":
+                unit = "%"
+                end = after[1].end
+                after = after[2:]
+        # The counted words: up to two lower-case content words right after the number,
+        # skipping a leading participle ("200 armed men") and stopping at one ("30 people killed").
+        heads: list[_Token] = []
+        for t in after:
+            w = t.text
+            if not re.fullmatch(r"[a-z][a-z\-]*", w) or not _is_content(w) or len(heads) == 2:
+                break
+            if w.endswith("ed"):
+                if heads:
+                    break
+                continue
+            heads.append(t)
+        if not heads and not unit:
+            continue
+        if unit and not compound and heads and not m.group("cur"):
+            heads = []  # "900 kilometers away": the unit is what is counted
+        subject_end = heads[-1].end if heads else end
+        rest = [t for t in after if t.start >= subject_end]
+        if heads and len(rest) >= 2 and rest[0].text == "of" and _is_content(rest[1].text):
+            extra = [rest[1]]
+            if len(rest) >= 3 and _is_content(rest[2].text) and rest[2].text.islower():
+                extra.append(rest[2])
+            subject_end = extra[-1].end
+        if heads:
+            subject = sentence[heads[0].start : subject_end]
+        else:
+            subject = sentence[m.end() : end].strip() or {"%": "percentage"}.get(unit, unit)
+        qual = (m.group("qual") or "").lower()
+        lo_f, hi_f = _QUALIFIERS.get(qual, (1.0, 1.0))
+        half = 0.5 * 10 ** (-decimals) * scale if decimals else 0.0
+        low, high = amount * lo_f - half, amount * hi_f + half
+        text_value = sentence[start:end].strip()
+        head_stems = frozenset(stem(t.text) for t in heads)
+        out.append((start, end, text_value, unit, subject, head_stems, low, high))
+    return out
+
+
+def _collect_facts(sources: Sequence[SourceText]) -> list[_Fact]:
+    facts: list[_Fact] = []
+    order = 0
+    for src in sources:
+        for sentence in src.sentences:
+            tokens = _tokenize(sentence)
+            sentence_stems = frozenset(_content(tokens))
+            found_dates = _dates.find_dates(sentence, src.published_at)
+            spans = [(d.start, d.end) for d in found_dates]
+            # a clock time or a bare year next to a date is part of it
+            for d in found_dates:
+                win = _window(tokens, d.start, d.end)
+                local = [t for t in win if not (d.start <= t.start < d.end)]
+                facts.append(
+                    _Fact(
+                        kind="date",
+                        article_id=src.article_id,
+                        outlet=src.outlet,
+                        published_at=src.published_at,
+                        order=order,
+                        value=d.label,
+                        subject="",
+                        key="",
+                        heads=frozenset(),
+                        local=frozenset(_content(local)),
+                        local_lower=frozenset(
+                            _content(
+                                t for t in local if t.text.islower() and t.text not in _TITLE_WORDS
+                            )
+                        ),
+                        sentence=sentence_stems,
+                        date=d,
+                        surface=tuple((stem(t.text), t.text) for t in win if _is_content(t.text)),
+                    )
+                )
+                order += 1
+            for start, end, value, unit, subject, heads, low, high in _figures_in(
+                src, sentence, tokens, spans
+            ):
+                local = [
+                    t for t in _window(tokens, start, end) if not re.fullmatch(r"[\d,.]+", t.text)
+                ]
+                facts.append(
+                    _Fact(
+                        kind="figure",
+                        article_id=src.article_id,
+                        outlet=src.outlet,
+                        published_at=src.published_at,
+                        order=order,
+                        value=value,
+                        subject=subject,
+                        key=unit,
+                        heads=heads,
+                        local=frozenset(_content(local)) - heads,
+                        local_lower=frozenset(),
+                        sentence=sentence_stems - heads,
+                        low=low,
+                        high=high,
+                    )
+                )
+                order += 1
+    return facts
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    union = len(a | b)
+    return len(a & b) / union if union else 0.0
+
+
+def _same_thing(a: _Fact, b: _Fact) -> float:
+    """Similarity score of two facts, 0.0 when they are not about the same thing."""
+    if a.kind != b.kind:
+        return 0.0
+    if a.kind == "figure":
+        if a.key != b.key:
+            return 0.0
+        if (a.heads or b.heads) and not (a.heads & b.heads):
+            return 0.0
+        shared_sentence = a.sentence & b.sentence
+        shared_local = a.local & b.local
+        if len(shared_sentence) < 2 or not shared_local:
+            return 0.0
+        score = _jaccard(a.sentence, b.sentence)
+        if score < 0.15:
+            return 0.0
+        return score + _jaccard(a.local, b.local)
+    shared = a.local & b.local
+    if len(shared) < 2 or not (a.local_lower & b.local_lower):
+        return 0.0
+    score = _jaccard(a.local, b.local)
+    if score < 0.25:
+        return 0.0
+    return score + 0.5 * _jaccard(a.sentence, b.sentence)
+
+
+def _conflict(a: _Fact, b: _Fact) -> bool:
+    if a.kind == "figure":
+        eps = 1e-9 * max(abs(a.low), abs(b.low), 1.0)
+        return a.high + eps < b.low or b.high + eps < a.low
+    assert a.date is not None and b.date is not None
+    return not _dates.compatible(a.date, b.date)
+
+
+def _comparable(a: _Fact, b: _Fact) -> bool:
+    if a.article_id == b.article_id or a.outlet.strip().lower() == b.outlet.strip().lower():
+        return False
+    if a.kind == "figure" and a.published_at is not None and b.published_at is not None:
+        return abs(a.published_at - b.published_at) <= FIGURE_WINDOW
+    return True
+
+
+def _date_subject(first: _Fact, other: _Fact) -> str:
+    """The words around the first mention that the other mention shares ("talks in Moscow")."""
+    shared = first.local & other.local
+    words = [w for s, w in first.surface if s in shared]
+    seen: list[str] = []
+    for w in words:
+        if w not in seen:
+            seen.append(w)
+    return " ".join(seen) or "date"
+
+
+def conflicting_facts(sources: Sequence[SourceText]) -> list[Discrepancy]:
+    """Figures and dates that outlets state differently for the same thing.
+
+    Args:
+        sources: The story's articles.
+
+    Returns:
+        `Discrepancy` objects of kind "figure" (`subject` = what is counted, `values` = the
+        figures as written) and "date" (`subject` = the words the reports share about the event,
+        `values` = the dates as written, relative ones followed by the resolved day, e.g.
+        "Tuesday (2024-01-16)"), in order of first appearance. Each value lists the articles
+        stating it.
+    """
+    facts = _collect_facts(sources)
+    by_article: dict[int, list[_Fact]] = defaultdict(list)
+    for f in facts:
+        by_article[f.article_id].append(f)
+    article_ids = list(by_article)
+
+    # Mutual best matches between every pair of comparable articles.
+    pairs: list[tuple[_Fact, _Fact]] = []
+    for i, ai in enumerate(article_ids):
+        for aj in article_ids[i + 1 :]:
+            fa, fb = by_article[ai], by_article[aj]
+            if not _comparable(fa[0], fb[0]):
+                continue
+            scores: dict[tuple[int, int], float] = {}
+            for x, a in enumerate(fa):
+                for y, b in enumerate(fb):
+                    s = _same_thing(a, b)
+                    if s > 0:
+                        scores[(x, y)] = s
+            if not scores:
+                continue
+            best_a: dict[int, tuple[float, int]] = {}
+            best_b: dict[int, tuple[float, int]] = {}
+            for (x, y), s in scores.items():
+                if s > best_a.get(x, (0.0, -1))[0]:
+                    best_a[x] = (s, y)
+                if s > best_b.get(y, (0.0, -1))[0]:
+                    best_b[y] = (s, x)
+            for x, (_, y) in best_a.items():
+                if best_b[y][1] == x:
+                    pairs.append((fa[x], fb[y]))
+
+    # Facts linked by matches form one "thing"; report it when some matched pair conflicts.
+    parent: dict[int, int] = {}
+
+    def find(k: int) -> int:
+        parent.setdefault(k, k)
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for a, b in pairs:
+        ra, rb = find(a.order), find(b.order)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    conflicts: dict[int, list[tuple[_Fact, _Fact]]] = defaultdict(list)
+    for a, b in pairs:
+        if _conflict(a, b):
+            conflicts[find(a.order)].append((a, b))
+
+    out: list[tuple[int, Discrepancy]] = []
+    for bad in conflicts.values():
+        involved = sorted(
+            {f.order: f for pair in bad for f in pair}.values(), key=lambda f: f.order
+        )
+        first = involved[0]
+        values: dict[str, dict[int, None]] = {}
+        for f in involved:
+            values.setdefault(f.value, {})[f.article_id] = None
+        if len(values) < 2:
+            continue
+        if first.kind == "figure":
+            subject = first.subject
+        else:
+            partner = next(b if a is first else a for a, b in bad if first in (a, b))
+            subject = _date_subject(first, partner)
+        kind: Literal["figure", "date"] = "figure" if first.kind == "figure" else "date"
+        out.append(
+            (
+                first.order,
+                Discrepancy(
+                    kind=kind,
+                    subject=subject,
+                    values=tuple(values),
+                    article_ids=tuple(tuple(ids) for ids in values.values()),
+                ),
+            )
+        )
+    out.sort(key=lambda item: item[0])
+    log.debug(
+        "conflicting facts: %d from %d facts, %d matched pairs", len(out), len(facts), len(pairs)
+    )
+    return [d for _, d in out]
