@@ -309,7 +309,7 @@ async def _read_response(
     etag = resp.headers.get("ETag")
     last_modified = resp.headers.get("Last-Modified")
     content_type = (resp.content_type or "").lower() if "Content-Type" in resp.headers else ""
-    charset = resp.charset
+    charset = resp.charset.lower() if resp.charset else None
     if resp.status == 304:
         return FetchResult(url, 304, b"", content_type, charset, etag, last_modified, True)
     if resp.status >= 400:
