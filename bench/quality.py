@@ -137,10 +137,15 @@ def render(results: list[Result], items: list[Item], categories: tuple[str, ...]
     header = " ".join(
         f"{(c + ('*' if c in TUNED_ON else ''))[:13]:>13}" for c in categories
     )
-    lines.append(f"ROUGE-2 F1 x100 by category (* = categories the defaults were tuned on)")
-    lines.append(f"{'algorithm':<28} {header}")
+    held_out = [c for c in categories if c not in TUNED_ON]
+    lines.append("ROUGE-2 F1 x100 by category (* = categories the defaults were tuned on)")
+    lines.append(f"{'algorithm':<28} {header} {'held-out R-1/R-2/R-L':>22}")
     for r in results:
         cells = " ".join(f"{100 * r.mean(c)[1]:13.2f}" for c in categories)
+        rows = [s for c, s in r.scores if c in held_out]
+        if rows:
+            held = Result(r.algorithm, [("", s) for s in rows], 0.0, False).mean()
+            cells += " " + f"{'/'.join(f'{100 * v:.2f}' for v in held):>22}"
         lines.append(f"{r.algorithm:<28} {cells}")
     return "\n".join(lines)
 

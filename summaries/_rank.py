@@ -32,6 +32,10 @@ _TEXTRANK_ZERO_DIVISION_PREVENTION = 1e-7
 # matrix would be 800 MB).
 _BLOCK = 2048
 _MAX_POWER_ITERATIONS = 10_000
+# Up to this many sentences the power method runs on a dense matrix with the very same numpy
+# operations as sumy, so the scores are bit-identical (sumy orders mathematically tied
+# sentences by float rounding noise; only identical arithmetic reproduces that order).
+DENSE_UP_TO = 2000
 
 
 def _count_matrix(tokens: Sequence[Sequence[str]]) -> tuple[sp.csr_matrix, list[Counter[str]]]:
@@ -106,6 +110,9 @@ def lexrank_scores(
     adjacency = sp.vstack(blocks).tocsr() if blocks else sp.csr_matrix((n, n))
     degrees = np.asarray(adjacency.sum(axis=1)).ravel()
     degrees[degrees == 0] = 1.0
+    if n <= DENSE_UP_TO:
+        dense = adjacency.toarray() / degrees[:, np.newaxis]
+        return _sumy_power_method(dense, epsilon, normalise=True)
     inv_degrees = 1.0 / degrees
     adjacency_t = adjacency.T.tocsr()
     p = np.full(n, 1.0 / n)
@@ -149,9 +156,8 @@ def textrank_scores(
     if n == 0:
         return np.zeros(0)
     counts, _ = _count_matrix(tokens)
-    lengths = np.asarray([len(t) for t in tokens], dtype=np.float64)
-    loglen = np.zeros(n)
-    loglen[lengths > 0] = np.log(lengths[lengths > 0])
+    # math.log, not np.log: the same rounding as sumy's per-pair math.log calls.
+    loglen = np.asarray([math.log(len(t)) if t else 0.0 for t in tokens], dtype=np.float64)
     counts_t = counts.T.tocsc()
     blocks: list[sp.csr_matrix] = []
     for start in range(0, n, _BLOCK):
@@ -168,6 +174,11 @@ def textrank_scores(
             )
         )
     weights = sp.vstack(blocks).tocsr() if blocks else sp.csr_matrix((n, n))
+    if n <= DENSE_UP_TO:
+        dense = weights.toarray()
+        dense /= dense.sum(axis=1)[:, np.newaxis] + _TEXTRANK_ZERO_DIVISION_PREVENTION
+        full = np.full((n, n), (1.0 - damping) / n) + damping * dense
+        return _sumy_power_method(full, epsilon, normalise=False)
     row_sums = np.asarray(weights.sum(axis=1)).ravel() + _TEXTRANK_ZERO_DIVISION_PREVENTION
     weights = (sp.diags(1.0 / row_sums) @ weights).tocsr()
     weights_t = weights.T.tocsr()
@@ -183,15 +194,34 @@ def textrank_scores(
     return p
 
 
+def _sumy_power_method(matrix: np.ndarray, epsilon: float, *, normalise: bool) -> np.ndarray:
+    """sumy's power method, operation for operation (LexRank normalises, TextRank does not)."""
+    transposed = matrix.T
+    n = len(matrix)
+    p = np.array([1.0 / n] * n)
+    change = 1.0
+    iterations = 0
+    while change > epsilon and iterations < _MAX_POWER_ITERATIONS:
+        nxt = np.dot(transposed, p)
+        if normalise:
+            nxt /= np.linalg.norm(nxt)
+        change = float(np.linalg.norm(np.subtract(nxt, p)))
+        p = nxt
+        iterations += 1
+    return p
+
+
 def rank_order(scores: np.ndarray, *, digits: int = 10) -> list[int]:
     """Indices from best to worst score, ties broken by position (as sumy's stable sort does).
 
-    Scores are rounded to ``digits`` significant digits first: the vectorised sums add terms in
-    a different order than sumy's loops, and sentences sumy scores exactly equal must tie here
-    too.
+    Up to ``DENSE_UP_TO`` sentences the scores are sumy's bit for bit and are sorted as they
+    are. Beyond, they are rounded to ``digits`` significant digits first: the sparse sums add
+    terms in a different order, and mathematically tied sentences must tie.
     """
     if scores.size == 0:
         return []
+    if scores.size <= DENSE_UP_TO:
+        return [int(i) for i in np.argsort(-scores, kind="stable")]
     scale = float(np.max(np.abs(scores))) or 1.0
     exponent = math.floor(math.log10(scale))
     rounded = np.round(scores / 10.0**exponent, digits)
