@@ -448,8 +448,12 @@ def _is_content(word: str) -> bool:
     )
 
 
+def _stem_of(word: str) -> str:
+    return stem(re.sub(r"[’']s$", "", word))
+
+
 def _content(tokens: Iterable[_Token]) -> set[str]:
-    return {stem(re.sub(r"[’']s$", "", t.text)) for t in tokens if _is_content(t.text)}
+    return {_stem_of(t.text) for t in tokens if _is_content(t.text)}
 
 
 def _window(tokens: list[_Token], start: int, end: int, width: int = 8) -> list[_Token]:
@@ -476,7 +480,25 @@ class _Fact:
     low: float = 0.0
     high: float = 0.0
     date: _dates.DateMention | None = None
-    surface: tuple[tuple[str, str], ...] = ()  # (stem, word) around the mention, in order
+    pred: str = ""  # figures: the verb/word right after what is counted ("killed")
+    lpred: str = ""  # figures: the word right before the number ("delivered")
+    text: str = ""  # the sentence
+    at: int = 0  # where the mention starts in it
+    surface: tuple[tuple[str, int, int], ...] = ()  # (stem, start, end) of words around it
+
+
+@dataclass(frozen=True)
+class _Figure:
+    start: int
+    end: int
+    value: str  # as written, with its qualifier and unit
+    unit: str  # normalised unit or currency, "" when none
+    subject: str  # what is counted, as written
+    heads: frozenset[str]  # stems of the counted words
+    low: float
+    high: float
+    pred: str
+    lpred: str
 
 
 def _parse_number(raw: str) -> tuple[float, int] | None:
@@ -495,9 +517,9 @@ def _parse_number(raw: str) -> tuple[float, int] | None:
 
 def _figures_in(
     src: SourceText, sentence: str, tokens: list[_Token], skip: list[tuple[int, int]]
-) -> list[tuple[int, int, str, str, str, frozenset[str], float, float]]:
-    """(start, end, value text, unit key, subject, head stems, low, high) per figure."""
-    out: list[tuple[int, int, str, str, str, frozenset[str], float, float]] = []
+) -> list[_Figure]:
+    """The figures of a sentence (outside the `skip` spans, which are dates)."""
+    out: list[_Figure] = []
     for m in _FIGURE.finditer(sentence):
         start, end = m.start(), m.end()
         if any(start < e and s < end for s, e in skip):
@@ -589,7 +611,22 @@ def _figures_in(
         low, high = amount * lo_f - half, amount * hi_f + half
         text_value = sentence[start:end].strip()
         head_stems = frozenset(stem(t.text) for t in heads)
-        out.append((start, end, text_value, unit, subject, head_stems, low, high))
+        # The verbs next to the figure tell what is counted: "30 people were killed" and
+        # "100 people were injured" count different things, as do "killed 30" / "injured 100".
+        pred = ""
+        for t in [t for t in after if t.start >= subject_end][:3]:
+            if not re.fullmatch(r"[A-Za-z][\w'’-]*", t.text):
+                break
+            if _is_content(t.text):
+                pred = _stem_of(t.text) if t.text.islower() else ""
+                break
+        before_num = [t for t in tokens if t.end <= start]
+        lpred = ""
+        if before_num and before_num[-1].text.islower() and _is_content(before_num[-1].text):
+            lpred = _stem_of(before_num[-1].text)
+        out.append(
+            _Figure(start, end, text_value, unit, subject, head_stems, low, high, pred, lpred)
+        )
     return out
 
 
@@ -625,13 +662,16 @@ def _collect_facts(sources: Sequence[SourceText]) -> list[_Fact]:
                         ),
                         sentence=sentence_stems,
                         date=d,
-                        surface=tuple((stem(t.text), t.text) for t in win if _is_content(t.text)),
+                        text=sentence,
+                        at=d.start,
+                        surface=tuple(
+                            (_stem_of(t.text), t.start, t.end) for t in win if _is_content(t.text)
+                        ),
                     )
                 )
                 order += 1
-            for start, end, value, unit, subject, heads, low, high in _figures_in(
-                src, sentence, tokens, spans
-            ):
+            for fig in _figures_in(src, sentence, tokens, spans):
+                start, end, heads = fig.start, fig.end, fig.heads
                 local = [
                     t for t in _window(tokens, start, end) if not re.fullmatch(r"[\d,.]+", t.text)
                 ]
@@ -642,15 +682,17 @@ def _collect_facts(sources: Sequence[SourceText]) -> list[_Fact]:
                         outlet=src.outlet,
                         published_at=src.published_at,
                         order=order,
-                        value=value,
-                        subject=subject,
-                        key=unit,
+                        value=fig.value,
+                        subject=fig.subject,
+                        key=fig.unit,
                         heads=heads,
                         local=frozenset(_content(local)) - heads,
                         local_lower=frozenset(),
                         sentence=sentence_stems - heads,
-                        low=low,
-                        high=high,
+                        low=fig.low,
+                        high=fig.high,
+                        pred=fig.pred,
+                        lpred=fig.lpred,
                     )
                 )
                 order += 1
@@ -667,7 +709,9 @@ def _same_thing(a: _Fact, b: _Fact) -> float:
     if a.kind != b.kind:
         return 0.0
     if a.kind == "figure":
-        if a.key != b.key:
+        if a.key != b.key or (a.pred and b.pred and a.pred != b.pred):
+            return 0.0
+        if a.lpred and b.lpred and a.lpred != b.lpred:
             return 0.0
         if (a.heads or b.heads) and not (a.heads & b.heads):
             return 0.0
@@ -705,14 +749,21 @@ def _comparable(a: _Fact, b: _Fact) -> bool:
 
 
 def _date_subject(first: _Fact, other: _Fact) -> str:
-    """The words around the first mention that the other mention shares ("talks in Moscow")."""
+    """What the two reports share about the event, from the first one ("talks in Moscow").
+
+    The stretch of the first sentence from the first to the last shared word before the date
+    (or around it when none precede it); the shared words alone when that stretch is long.
+    """
     shared = first.local & other.local
-    words = [w for s, w in first.surface if s in shared]
-    seen: list[str] = []
-    for w in words:
-        if w not in seen:
-            seen.append(w)
-    return " ".join(seen) or "date"
+    hits = [(a, b) for s, a, b in first.surface if s in shared]
+    before = [h for h in hits if h[1] <= first.at]
+    hits = before or hits
+    if not hits:
+        return "date"
+    span = first.text[hits[0][0] : hits[-1][1]]
+    if len(span.split()) <= 8:
+        return span
+    return " ".join(first.text[a:b] for a, b in hits)
 
 
 def conflicting_facts(sources: Sequence[SourceText]) -> list[Discrepancy]:
