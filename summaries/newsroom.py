@@ -41,7 +41,7 @@ from summaries.models import (
 )
 from summaries.store import NewArticle, Store, StoryState
 from summaries.summarize import Candidate, summarize_candidates
-from summaries.text import concepts, content_stems, split_sentences
+from summaries.text import concepts, content_stems, is_heading_like, split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -248,6 +248,7 @@ class Newsroom:
     async def _assign_story(
         self, article_id: int, draft: ArticleDraft, terms: dict[str, float], when: datetime
     ) -> int:
+        dated = draft.published_at is not None
         total, df = await self.store.document_frequencies(terms)
         vec = _stories.tfidf(terms, df, total)
         await self.store.count_terms(terms)
@@ -257,7 +258,8 @@ class Newsroom:
         best: tuple[float, StoryState] | None = None
         for state in states:
             sim = _stories.cosine(vec, state.centroid)
-            gap = _stories.gap_days(when, state.first_seen, state.last_seen)
+            # an undated article's fetch time says nothing about when the news happened
+            gap = _stories.gap_days(when, state.first_seen, state.last_seen) if dated else 0.0
             if sim >= _stories.join_threshold(self.rules, gap) and (best is None or sim > best[0]):
                 best = (sim, state)
         if best is None:
@@ -373,7 +375,7 @@ class Newsroom:
         ]
         briefing = Briefing(
             audience=audience, generated_at=self.clock(), stories=tuple(briefs), topic=topic,
-            since=since, notes=self._notes(topic, briefs),
+            since=since,
         )
         if record and briefs:
             delivery_id = await self.record_delivery(audience, briefing)
@@ -415,28 +417,12 @@ class Newsroom:
                 break
         briefing = Briefing(
             audience=audience, generated_at=self.clock(), stories=tuple(briefs), topic=topic,
-            since=since, notes=self._notes(topic, briefs, new_only=True, had_stories=bool(ids)),
+            since=since,
         )
         if record and briefs:
             delivery_id = await self.record_delivery(audience, briefing)
             briefing = replace(briefing, delivery_id=delivery_id)
         return briefing
-
-    def _notes(
-        self, topic: str | None, briefs: Sequence[StoryBrief], *, new_only: bool = False,
-        had_stories: bool = True,
-    ) -> tuple[str, ...]:
-        if briefs:
-            return ()
-        if topic and not had_stories:
-            return (f"No stories match “{topic}”.",)
-        if new_only:
-            if topic:
-                return (f"Nothing new on “{topic}” since your last briefing.",)
-            return ("Nothing new since your last briefing.",)
-        if topic:
-            return (f"No stories match “{topic}”.",)
-        return ("No stories yet: ingest some articles first.",)
 
     async def record_delivery(
         self,
@@ -493,6 +479,7 @@ class Newsroom:
                 when=by_id[s.article_id].when, stems=stems,
             )
             for s, stems in rows
+            if not is_heading_like(s.text)
         ]
         texts = {s.id: s for s, _ in rows}
         config = self.config

@@ -26,6 +26,9 @@ ARTICLE_TERMS = 40
 CENTROID_TERMS = 80
 NAME_BOOST = 2.0
 TITLE_BOOST = 2.0
+# A young store has no idea which words are common: pretend this many extra documents that
+# contain none of the terms, so words shared by the first few articles still weigh something.
+IDF_PRIOR_DOCS = 20
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,7 @@ def tfidf(counts: Mapping[str, float], df: Mapping[str, int], total: int, *, kee
     """Unit-length tf-idf vector of the `keep` heaviest terms (sublinear tf, smoothed idf)."""
     weights: dict[str, float] = {}
     for term, count in counts.items():
-        idf = math.log((total + 1) / (df.get(term, 0) + 1)) + 1.0
+        idf = math.log((total + IDF_PRIOR_DOCS + 1) / (df.get(term, 0) + 1)) + 1.0
         weights[term] = (1.0 + math.log(count)) * idf
     top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:keep]
     return _unit(dict(top))

@@ -163,3 +163,16 @@ def normalise_space(text: str) -> str:
 def join_nonempty(parts: Iterable[str], sep: str = " ") -> str:
     """Join the non-empty parts."""
     return sep.join(p for p in parts if p)
+
+
+_TERMINAL = (".", "!", "?", "\"", "”", "’", "'", ")", "…", ":")
+
+
+def is_heading_like(sentence: str) -> bool:
+    """A short line without closing punctuation: a section heading or caption, not a sentence.
+
+    Such lines ("Military Moves and Missile Tests") are kept in the article text but never
+    quoted in a summary.
+    """
+    text = sentence.strip()
+    return not text.endswith(_TERMINAL) and len(text.split()) <= 14
