@@ -74,11 +74,15 @@ def extract_html(
         raise IngestError(f"no article text found in {source}")
     title_hint = _clean_str(getattr(doc, "title", None))
     cleaned = clean_text(main_text, title_hint=title_hint)
-    problem = article_problem(cleaned.text)
-    if problem is not None:
-        raise IngestError(f"no article text found in {source}: {problem}")
+    if article_problem(cleaned.text) is not None:
+        count = len(cleaned.text.split())
+        detail = f" (only {count} word{'s' if count != 1 else ''})" if count else ""
+        raise IngestError(f"no article text found in {source}{detail}")
     published = _parse_page_date(_clean_str(getattr(doc, "date", None))) or cleaned.published_at
-    outlet = _clean_str(getattr(doc, "sitename", None)) or cleaned.outlet or domain_of(url)
+    sitename = _clean_str(getattr(doc, "sitename", None))
+    if sitename and url and sitename.lower() in (urlsplit(url).netloc.lower(), domain_of(url)):
+        sitename = None  # trafilatura's fallback: the host name, not a stated site name
+    outlet = sitename or cleaned.outlet or domain_of(url)
     author = _clean_str(getattr(doc, "author", None)) or cleaned.author
     language_match = _HTML_LANG_RE.search(text[:5000])
     language = language_match.group(1).lower() if language_match else cleaned.language

@@ -7,6 +7,7 @@ import hashlib
 import logging
 import re
 import time
+import xml.sax
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -96,11 +97,13 @@ def parse_feed(data: bytes, *, source: str) -> tuple[str | None, list[FeedEntry]
     """
     if not data.strip():
         raise IngestError(f"{source} is not an RSS/Atom feed: it is empty")
+    if not data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        raise IngestError(f"{source} is not an RSS/Atom feed: it is not XML")
     parsed: Any = feedparser.parse(data, sanitize_html=True, resolve_relative_uris=True)
-    entries = list(parsed.get("entries") or [])
-    if not parsed.get("version") and not entries:
+    entries = [e for e in parsed.get("entries") or [] if _has_substance(e)]
+    if not entries and (parsed.get("bozo") or not parsed.get("version")):
         if parsed.get("bozo"):
-            reason = _one_line(parsed.get("bozo_exception")) or "not well-formed XML"
+            reason = _xml_reason(parsed.get("bozo_exception"))
         else:
             reason = "no RSS or Atom elements found"
         raise IngestError(f"{source} is not an RSS/Atom feed: {reason}")
@@ -165,12 +168,18 @@ def entry_source(source: str, entry: FeedEntry) -> str:
 def _entry(raw: Any) -> FeedEntry:
     title = _text(raw.get("title"))
     link = raw.get("link") or None
+    if link and not re.match(r"(?i)https?://", str(link)):
+        link = None  # RSS guids that are not URLs are mirrored into `link` by feedparser
     content_html = _best_content(raw.get("content") or [])
     summary_html = raw.get("summary") or None
     if content_html and summary_html and _same_text(content_html, summary_html):
         summary_html = None  # RSS descriptions are mirrored into content by feedparser
     body = content_html or summary_html or ""
-    is_teaser = link is not None and len(html_fragment_to_text(body)) < TEASER_CHARS
+    is_teaser = (
+        link is not None
+        and content_html is None
+        and len(html_fragment_to_text(summary_html or "")) < TEASER_CHARS
+    )
     entry_id = raw.get("id") or link or _hash_id(title, body)
     return FeedEntry(
         id=str(entry_id),
@@ -213,5 +222,13 @@ def _text(value: object) -> str:
     return " ".join(html_fragment_to_text(value).split())
 
 
-def _one_line(exc: object) -> str:
-    return " ".join(str(exc or "").split())
+def _has_substance(raw: Any) -> bool:
+    return bool(raw.get("title") or raw.get("link") or raw.get("summary") or raw.get("content"))
+
+
+def _xml_reason(exc: object) -> str:
+    """A short reason from feedparser's parse error."""
+    if isinstance(exc, xml.sax.SAXParseException):
+        return f"not well-formed XML ({exc.getMessage()} at line {exc.getLineNumber()})"
+    text = " ".join(str(exc or "").split())
+    return text or "not well-formed XML"
