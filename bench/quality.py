@@ -32,8 +32,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.rouge import Scores, score  # noqa: E402
-from summaries.summarize import ALGORITHMS, summarize_text, word_count  # noqa: E402
+from bench.rouge import Scores, score
+from summaries.summarize import ALGORITHMS, summarize_text, word_count
 
 log = logging.getLogger(__name__)
 
@@ -134,9 +134,7 @@ def render(results: list[Result], items: list[Item], categories: tuple[str, ...]
             label = f"briefbot (same {len(r.scores)} as {r.algorithm})"
             lines.append(f"{label:<28} {len(r.scores):>8} {_fmt(r1)} {_fmt(r2)} {_fmt(rl)}")
     lines.append("")
-    header = " ".join(
-        f"{(c + ('*' if c in TUNED_ON else ''))[:13]:>13}" for c in categories
-    )
+    header = " ".join(f"{(c + ('*' if c in TUNED_ON else ''))[:13]:>13}" for c in categories)
     held_out = [c for c in categories if c not in TUNED_ON]
     lines.append("ROUGE-2 F1 x100 by category (* = categories the defaults were tuned on)")
     lines.append(f"{'algorithm':<28} {header} {'held-out R-1/R-2/R-L':>22}")
@@ -196,7 +194,10 @@ def main(argv: list[str] | None = None) -> int:
                     "rouge1": r.mean()[0],
                     "rouge2": r.mean()[1],
                     "rougeL": r.mean()[2],
-                    "by_category": {c: dict(zip(("rouge1", "rouge2", "rougeL"), r.mean(c), strict=True)) for c in categories},
+                    "by_category": {
+                        c: dict(zip(("rouge1", "rouge2", "rougeL"), r.mean(c), strict=True))
+                        for c in categories
+                    },
                 }
                 for r in results
             ],

@@ -39,7 +39,7 @@ class Scores:
 
     rouge1: float
     rouge2: float
-    rougeL: float  # noqa: N815 - the metric's usual name
+    rougeL: float
 
 
 def _f1(overlap: int, hyp_total: int, ref_total: int) -> float:

@@ -25,8 +25,8 @@ Everything here is CPU-bound and synchronous: async callers use ``asyncio.to_thr
 
 from __future__ import annotations
 
+import itertools
 import logging
-import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -170,9 +170,7 @@ def sumy_ranking(sentences: Sequence[str], algorithm: str) -> list[int]:
     """
     if not sentences:
         return []
-    document = ObjectDocumentModel(
-        [Paragraph([SumySentence(s, _TOKENIZER) for s in sentences])]
-    )
+    document = ObjectDocumentModel([Paragraph([SumySentence(s, _TOKENIZER) for s in sentences])])
     captured: list[int] = []
 
     def take_all(infos: Sequence[Any]) -> Sequence[Any]:
@@ -296,7 +294,7 @@ TEXT_TUNING = _Tuning(
 def _concept_list(text: str, stems: Sequence[str], unigrams: bool) -> list[str]:
     """:func:`summaries.text.concepts` from precomputed stems (plus unigram concepts)."""
     out: set[str] = set()
-    for a, b in zip(stems, stems[1:], strict=False):
+    for a, b in itertools.pairwise(stems):
         out.add(f"{a} {b}")
     for s in stems:
         if s[:1].isdigit():
@@ -332,9 +330,7 @@ def _incidence(rows: Sequence[Sequence[str]]) -> tuple[sp.csr_matrix, list[str]]
     return matrix, list(vocab)
 
 
-def _prepare(
-    texts: Sequence[str], stems: Sequence[Sequence[str]], unigrams: bool
-) -> _Prepared:
+def _prepare(texts: Sequence[str], stems: Sequence[Sequence[str]], unigrams: bool) -> _Prepared:
     concept_rows = [_concept_list(t, s, unigrams) for t, s in zip(texts, stems, strict=True)]
     concepts_m, concept_names = _incidence(concept_rows)
     stems_m, _ = _incidence(stems)

@@ -16,9 +16,9 @@ from summaries.summarize import (
     DEFAULT_ALGORITHM,
     Candidate,
     novel_concepts,
-    sumy_ranking,
     summarize_candidates,
     summarize_text,
+    sumy_ranking,
     vectorised_ranking,
     word_count,
 )
@@ -76,9 +76,17 @@ def test_default_algorithm_is_briefbot() -> None:
 
 
 def test_briefbot_picks_the_sentences_about_the_bridge_repairs() -> None:
+    # "Larkmoor", "bridge", "repairs" and "river" recur; the one-off details lose.
     assert summarize_text(BRIDGE, sentences=2) == [
-        "Engineers replaced the rusted steel cables of the Larkmoor bridge and resurfaced the whole deck.",
+        "The Larkmoor river bridge reopened on Monday after eighteen months of repairs costing 4.2 million pounds.",
         "The repairs of the Larkmoor bridge had been delayed twice by floods on the river.",
+    ]
+
+
+def test_briefbot_word_budget_on_the_bakery_strike() -> None:
+    assert summarize_text(BAKERY, words=30) == [
+        "Bakers at the Greyfold Bread Company walked out on Tuesday over a pay dispute.",
+        "Greyfold Bread Company said it had offered a pay rise of four percent.",
     ]
 
 
@@ -292,7 +300,10 @@ def test_facts_reported_by_several_outlets_come_first() -> None:
 
 
 def test_story_summary_reads_chronologically_with_undated_last() -> None:
-    articles = [*STORY, (4, None, ["Minister Aldo Brennick cancelled his Friday meeting with the fishermen."])]
+    articles = [
+        *STORY,
+        (4, None, ["Minister Aldo Brennick cancelled his Friday meeting with the fishermen."]),
+    ]
     picked = summarize_candidates(_candidates(articles), sentences=4)
     assert [(c.doc, c.position) for c in picked] == sorted(
         [(c.doc, c.position) for c in picked],
@@ -303,7 +314,11 @@ def test_story_summary_reads_chronologically_with_undated_last() -> None:
 
 def test_syndicated_copies_are_never_both_picked() -> None:
     copy = "Minister Aldo Brennick said he would meet the fishermen on Friday."
-    articles = [*STORY, (5, _day(5), [copy]), (6, _day(5), [copy.replace("on Friday", "on Friday morning")])]
+    articles = [
+        *STORY,
+        (5, _day(5), [copy]),
+        (6, _day(5), [copy.replace("on Friday", "on Friday morning")]),
+    ]
     picked = summarize_candidates(_candidates(articles), sentences=10)
     assert sum("Brennick said he would meet" in c.text for c in picked) == 1
 
@@ -319,10 +334,14 @@ def test_known_concepts_are_not_repeated() -> None:
 
 def test_min_novel_drops_sentences_with_too_few_new_concepts() -> None:
     minister = "Minister Aldo Brennick said he would meet the fishermen on Friday."
-    again = "Fishermen in Port Caddow blockaded the harbour on Monday over new catch quotas yesterday."
+    again = (
+        "Fishermen in Port Caddow blockaded the harbour on Monday over new catch quotas yesterday."
+    )
     candidates = _candidates([*STORY, (7, _day(5), [again])])
     known = frozenset(
-        novel_concepts(" ".join(c.text for c in candidates if c.text not in (minister, again)), set())
+        novel_concepts(
+            " ".join(c.text for c in candidates if c.text not in (minister, again)), set()
+        )
     )
     assert novel_concepts(again, known) == {"quota yesterday"}
     assert len(novel_concepts(minister, known)) >= 3
