@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import logging
 import re
-from functools import lru_cache
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Literal
 from urllib.parse import quote
 
@@ -424,11 +424,14 @@ def story_card(brief: StoryBrief, *, full: bool = True) -> Card:
     return Card(title=brief.title or f"Story {brief.story_id}", lines=tuple(lines), footer=footer)
 
 
-def briefing_reply(briefing: Briefing, *, whats_new: bool = False) -> Reply:
+def briefing_reply(
+    briefing: Briefing, *, whats_new: bool = False, label: str | None = None
+) -> Reply:
     """A briefing (from /brief or /whatsnew or a digest) as a reply.
 
     With no stories it says so in one line: "Nothing new since your last briefing." for
-    what-is-new, "No stories yet…" for a briefing.
+    what-is-new, "No stories yet…" for a briefing. `label` replaces the first word of the
+    heading ("Briefing" / "What's new"), e.g. "Daily digest".
     """
     topic = f" on “{_one_line(briefing.topic)}”" if briefing.topic else ""
     n = len(briefing.stories)
@@ -440,7 +443,7 @@ def briefing_reply(briefing: Briefing, *, whats_new: bool = False) -> Reply:
         else:
             text = "No stories yet. Add articles with /ingest or a feed with /feed add."
     else:
-        label = "What's new" if whats_new else "Briefing"
+        label = label or ("What's new" if whats_new else "Briefing")
         text = f"{label}{topic}: {n} stor{'ies' if n != 1 else 'y'}"
         if briefing.since is not None:
             text += f" since {when(briefing.since)}"
@@ -538,14 +541,15 @@ def stories_reply(stories: Sequence[Story], *, topic: str | None = None) -> Repl
     )
 
 
-FAILING_FOR = timedelta(days=1)
+FAILING_FOR = timedelta(days=2)
 
 
-def feed_status(feed: Feed, now: datetime) -> str:
-    """One line: ok / not polled yet / failing N times (last error), flagged after a day."""
+def feed_status(feed: Feed, now: datetime, *, flag_after: timedelta = FAILING_FOR) -> str:
+    """One line: ok / not polled yet / failing N times (last error), flagged after a while."""
     if feed.failures:
-        since = feed.last_ok_at or feed.created_at
-        days = f" — failing since {when(since)}" if since and now - since >= FAILING_FOR else ""
+        since = feed.failing_since or feed.last_ok_at or feed.created_at
+        flagged = since is not None and now - since >= flag_after
+        days = f" — failing since {when(since)}" if flagged else ""
         error = _one_line(feed.last_error or "unknown error")
         return f"failing ({feed.failures}×): {error}{days}"
     if feed.last_polled_at is None:
@@ -553,11 +557,19 @@ def feed_status(feed: Feed, now: datetime) -> str:
     return f"ok, last polled {when(feed.last_polled_at)}"
 
 
-def feeds_reply(feeds: Sequence[Feed], now: datetime, *, where: str = "this channel") -> Reply:
+def feeds_reply(
+    feeds: Sequence[Feed],
+    now: datetime,
+    *,
+    where: str = "this channel",
+    flag_after: timedelta = FAILING_FOR,
+) -> Reply:
     """The feeds an audience owns with their status and last error."""
     if not feeds:
         return Reply(text=f"No feeds for {where}. Add one with /feed add.")
-    lines = tuple(Line(f"Feed {f.id}: {f.url} — {feed_status(f, now)}") for f in feeds)
+    lines = tuple(
+        Line(f"Feed {f.id}: {f.url} — {feed_status(f, now, flag_after=flag_after)}") for f in feeds
+    )
     n = len(feeds)
     return Reply(
         text=f"{n} feed{'s' if n != 1 else ''} for {where}.",

@@ -107,6 +107,14 @@ class FakeGuild:
     name: str = "Newsdesk"
 
 
+class _Typing:
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
 @dataclass
 class FakeChannel:
     """A text channel or a DM channel; `send` records what was posted."""
@@ -115,6 +123,9 @@ class FakeChannel:
     name: str = "briefings"
     sent: list[Sent] = field(default_factory=list)
     fail_with: BaseException | None = None
+
+    def typing(self) -> _Typing:
+        return _Typing()
 
     async def send(
         self,
@@ -152,6 +163,10 @@ class FakeInteraction:
         self.permissions = discord.Permissions(manage_guild=manage_guild)
         self.client = client
         self.command = None
+        self.deleted_original = False
+
+    async def delete_original_response(self) -> None:
+        self.deleted_original = True
 
     @property
     def channel_id(self) -> int:

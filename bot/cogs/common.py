@@ -1,0 +1,72 @@
+"""What every cog does the same way: whose audience, deferring, answering, permission checks."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+
+from bot import render
+from bot.commands import Commands
+from bot.render import Reply
+from summaries.newsroom import audience_for_channel, audience_for_user
+
+log = logging.getLogger(__name__)
+
+NO_MENTIONS = discord.AllowedMentions.none()
+MANAGE_GUILD_NEEDED = "You need the Manage Server permission to change this channel's {what}."
+
+
+def audience_of(interaction: Any) -> str:
+    """The audience an interaction speaks for: the channel in a server, the user in DMs."""
+    if interaction.guild is None:
+        return audience_for_user(interaction.user.id)
+    return audience_for_channel(interaction.channel_id)
+
+
+def can_manage(interaction: Any) -> bool:
+    """Whether the user may change server-wide settings (feeds, channel digests)."""
+    if interaction.guild is None:
+        return True
+    return bool(interaction.permissions.manage_guild)
+
+
+async def defer(interaction: Any) -> None:
+    """Acknowledge now (Discord's 3-second deadline) with a public "thinking…"; the answer follows."""
+    if not interaction.response.is_done():
+        await interaction.response.defer(thinking=True)
+
+
+async def answer(interaction: Any, reply: Reply, commands: Commands | None = None) -> None:
+    """Send a reply as one or more messages, then record the briefing it showed.
+
+    The first message answers the interaction (or the deferral); the rest are follow-ups, so
+    long briefings paginate into several messages. An error after a public deferral removes
+    the public "thinking…" message and answers privately instead.
+    """
+    messages = render.to_messages(reply)
+    ephemeral = reply.ephemeral or reply.error
+    if ephemeral and interaction.response.is_done():
+        # Deferrals here are public; the first follow-up would inherit that visibility.
+        try:
+            await interaction.delete_original_response()
+        except discord.HTTPException:
+            log.debug("could not delete the deferred response", exc_info=True)
+    for n, message in enumerate(messages):
+        kwargs: dict[str, Any] = {
+            "embeds": message.embeds,
+            "ephemeral": ephemeral,
+            "allowed_mentions": NO_MENTIONS,
+        }
+        if n == 0 and not interaction.response.is_done():
+            await interaction.response.send_message(message.content, **kwargs)
+        else:
+            await interaction.followup.send(message.content, **kwargs)
+    if commands is not None and not ephemeral:
+        await commands.record(reply)
+
+
+async def refuse(interaction: Any, message: str) -> None:
+    """A short error only the user sees."""
+    await answer(interaction, Reply.fail(message))

@@ -1,0 +1,68 @@
+"""/feed add | remove | list — a channel's feeds (Manage Server)."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.cogs.common import MANAGE_GUILD_NEEDED, answer, audience_of, can_manage, defer, refuse
+from bot.commands import Commands
+
+log = logging.getLogger(__name__)
+
+
+class FeedsCog(commands.Cog):
+    """RSS/Atom feeds polled for a channel."""
+
+    feed = app_commands.Group(
+        name="feed",
+        description="This channel's RSS/Atom feeds",
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
+
+    def __init__(self, cmds: Commands) -> None:
+        self.cmds = cmds
+
+    async def _allowed(self, interaction: discord.Interaction) -> bool:
+        # default_permissions only hides the command; server admins can override it, so the
+        # callback checks again.
+        if interaction.guild is None:
+            await refuse(interaction, "Feeds belong to server channels: use /feed in a server.")
+            return False
+        if not can_manage(interaction):
+            log.info("feed change refused for user %s: no manage_guild", interaction.user.id)
+            await refuse(interaction, MANAGE_GUILD_NEEDED.format(what="feeds"))
+            return False
+        return True
+
+    @feed.command(name="add")
+    @app_commands.describe(url="The feed's URL (RSS or Atom)")
+    async def feed_add(
+        self, interaction: discord.Interaction, url: app_commands.Range[str, 1, 2000]
+    ) -> None:
+        """Follow a feed in this channel."""
+        if not await self._allowed(interaction):
+            return
+        await defer(interaction)
+        await answer(interaction, await self.cmds.feed_add(audience_of(interaction), url))
+
+    @feed.command(name="remove")
+    @app_commands.describe(feed="Feed number from /feed list, or its URL")
+    async def feed_remove(
+        self, interaction: discord.Interaction, feed: app_commands.Range[str, 1, 2000]
+    ) -> None:
+        """Stop following a feed in this channel."""
+        if not await self._allowed(interaction):
+            return
+        await answer(interaction, await self.cmds.feed_remove(audience_of(interaction), feed))
+
+    @feed.command(name="list")
+    async def feed_list(self, interaction: discord.Interaction) -> None:
+        """This channel's feeds, their status and last error."""
+        if not await self._allowed(interaction):
+            return
+        await answer(interaction, await self.cmds.feed_list(audience_of(interaction)))
