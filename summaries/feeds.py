@@ -1,0 +1,288 @@
+"""Polling followed feeds: conditional GET, ingest of new entries, backoff on failure.
+
+This is the scheduler-independent core of feed polling (the APScheduler adapter lives in
+`bot.scheduler`; `briefbot feed poll ID` calls `poll_feed` directly).
+
+* A poll sends the feed's stored ETag / Last-Modified; a 304 stores nothing and counts as a
+  success.
+* New entries go through the same path as `briefbot ingest <feed-url>`: `parse_feed`, then
+  `draft_from_entry` (or the linked page for teaser entries), then `Newsroom.store_draft` with its
+  URL / fingerprint / near-duplicate checks. Entries whose link is already stored are reported as
+  duplicates without fetching or processing them again.
+* A feed-level failure (refused address, HTTP error, timeout, not a feed) increments the failure
+  count, records the error and backs off exponentially: after n consecutive failures the next
+  poll is `interval * 2**n` later, capped at `feed_max_backoff_s` (never sooner than the
+  interval). A success resets the count. Every next poll time gets up to `jitter_s` of random
+  delay, so feeds added together do not hit their servers in lockstep.
+* A feed failing for longer than `feed_flag_after_s` is flagged (`Newsroom.feed_is_broken`) and
+  logged once when it crosses the line; it keeps being polled at the capped rate, never dropped.
+* One broken entry is a rejected result, not a failed feed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from summaries.errors import BriefbotError, IngestError
+from summaries.ingest.feeds import FeedEntry, draft_from_entry, looks_like_feed, parse_feed
+from summaries.ingest.fetch import fetch
+from summaries.ingest.sources import TEASER_FETCH_CONCURRENCY, draft_from_linked_page
+from summaries.models import ArticleDraft, Feed, IngestResult
+from summaries.newsroom import FeedPoll, Newsroom
+
+log = logging.getLogger(__name__)
+
+MAX_CONCURRENT_POLLS = 4
+"""Feeds polled at the same time by `poll_due_feeds`."""
+
+_MAX_EXPONENT = 20
+
+
+def feed_interval(feed: Feed, default_s: int) -> int:
+    """The feed's own polling interval, else the configured default (seconds)."""
+    return feed.interval_s if feed.interval_s else default_s
+
+
+def backoff_delay(failures: int, *, interval_s: float, max_backoff_s: float) -> float:
+    """Seconds until the next poll after `failures` consecutive failures (0: a success).
+
+    Args:
+        failures: Consecutive failures including the poll just made (0 after a success).
+        interval_s: The feed's normal interval.
+        max_backoff_s: Cap of the backoff.
+
+    Returns:
+        `interval_s` after a success; `interval_s * 2**failures` after failures, capped at
+        `max(max_backoff_s, interval_s)`.
+    """
+    if failures <= 0:
+        return float(interval_s)
+    grown = float(interval_s) * 2 ** min(failures, _MAX_EXPONENT)
+    return min(grown, max(float(max_backoff_s), float(interval_s)))
+
+
+def next_poll_time(
+    now: datetime,
+    failures: int,
+    *,
+    interval_s: float,
+    max_backoff_s: float,
+    jitter_s: float,
+    rng: random.Random | None = None,
+) -> datetime:
+    """When to poll next: the backoff delay plus a random jitter in `[0, jitter_s]`.
+
+    Args:
+        now: The poll's time.
+        failures: Consecutive failures including this poll (0 after a success).
+        interval_s: The feed's normal interval.
+        max_backoff_s: Cap of the backoff (before jitter).
+        jitter_s: Largest random extra delay.
+        rng: Source of randomness (tests pass a seeded one).
+
+    Returns:
+        An aware datetime, at least `interval_s` after `now`.
+    """
+    delay = backoff_delay(failures, interval_s=interval_s, max_backoff_s=max_backoff_s)
+    if jitter_s > 0:
+        delay += (rng or random).uniform(0, jitter_s)
+    return now + timedelta(seconds=delay)
+
+
+def due_feeds(feeds: Sequence[Feed], now: datetime) -> list[Feed]:
+    """Feeds whose next poll is due (never polled, or `next_poll_at <= now`), most overdue first."""
+    found = [f for f in feeds if f.next_poll_at is None or f.next_poll_at <= now]
+    return sorted(found, key=lambda f: (f.next_poll_at or now, f.id))
+
+
+async def poll_feed(
+    room: Newsroom,
+    feed_id: int,
+    *,
+    jitter_s: float = 0,
+    rng: random.Random | None = None,
+) -> FeedPoll:
+    """Poll one feed now: conditional GET, store new entries, update its state and next poll.
+
+    Args:
+        room: The open newsroom (its clock, fetch policy and feed settings are used).
+        feed_id: The feed to poll.
+        jitter_s: Largest random extra delay added to the next poll time.
+        rng: Source of randomness for the jitter.
+
+    Returns:
+        The outcome, with the feed's updated state. Failures are reported in `error` (and stored),
+        never raised.
+
+    Raises:
+        NotFound: When no feed has this id.
+    """
+    feed = await room.store.feed(feed_id)
+    config = room.config
+    interval = feed_interval(feed, config.feed_interval_s)
+    was_broken = room.feed_is_broken(feed)
+    started = room.clock()
+    results: list[IngestResult] = []
+    not_modified = False
+    error: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    try:
+        fetched = await fetch(
+            feed.url, config.fetch, etag=feed.etag, last_modified=feed.last_modified
+        )
+        etag, last_modified = fetched.etag, fetched.last_modified
+        if fetched.not_modified:
+            not_modified = True
+        else:
+            if not looks_like_feed(fetched.body, fetched.content_type):
+                shown = fetched.content_type or "unknown type"
+                raise IngestError(f"{feed.url} is not an RSS/Atom feed (it sent {shown})")
+            results = await _ingest_entries(room, fetched.body, feed.url, started)
+    except BriefbotError as err:
+        error = str(err)
+    except Exception as err:  # a bug or an unexpected library error must not stop polling
+        log.exception("unexpected error polling feed %s (%s)", feed.id, feed.url)
+        error = f"unexpected error polling {feed.url}: {' '.join(str(err).split()) or type(err).__name__}"
+    polled_at = room.clock()
+    failures = 0 if error is None else feed.failures + 1
+    next_at = next_poll_time(
+        polled_at,
+        failures,
+        interval_s=interval,
+        max_backoff_s=config.feed_max_backoff_s,
+        jitter_s=jitter_s,
+        rng=rng,
+    )
+    await room.store.update_feed_poll(
+        feed.id,
+        polled_at=polled_at,
+        next_poll_at=next_at,
+        ok=error is None,
+        error=error,
+        etag=etag,
+        last_modified=last_modified,
+    )
+    updated = await room.store.feed(feed.id)
+    if error is None:
+        stored = sum(r.status == "stored" for r in results)
+        log.info(
+            "polled feed %s (%s): %s, %s new, next poll %s",
+            feed.id,
+            feed.url,
+            "not modified" if not_modified else f"{len(results)} entries",
+            stored,
+            next_at.isoformat(timespec="seconds"),
+        )
+        if feed.failures:
+            log.info("feed %s (%s) recovered after %s failures", feed.id, feed.url, feed.failures)
+    else:
+        log.warning(
+            "feed %s (%s) failed (%s in a row): %s; next poll %s",
+            feed.id,
+            feed.url,
+            updated.failures,
+            error,
+            next_at.isoformat(timespec="seconds"),
+        )
+        if room.feed_is_broken(updated) and not was_broken:
+            log.error(
+                "feed %s (%s) has been failing since %s: flagged as broken (still polled)",
+                feed.id,
+                feed.url,
+                updated.failing_since,
+            )
+    return FeedPoll(feed=updated, results=tuple(results), not_modified=not_modified, error=error)
+
+
+async def poll_due_feeds(
+    room: Newsroom,
+    *,
+    now: datetime | None = None,
+    jitter_s: float = 0,
+    rng: random.Random | None = None,
+    concurrency: int = MAX_CONCURRENT_POLLS,
+) -> list[FeedPoll]:
+    """Poll every feed that is due, a few at a time; a slow or broken feed never blocks the rest.
+
+    Args:
+        room: The open newsroom.
+        now: The moment deciding what is due (default: the room's clock).
+        jitter_s: Largest random extra delay of each next poll.
+        rng: Source of randomness for the jitter.
+        concurrency: Feeds fetched at the same time.
+
+    Returns:
+        One outcome per polled feed, in the order they were due.
+    """
+    moment = now or room.clock()
+    feeds = due_feeds(await room.feeds(), moment)
+    semaphore = asyncio.Semaphore(max(1, concurrency))
+
+    async def one(feed: Feed) -> FeedPoll | None:
+        async with semaphore:
+            try:
+                return await poll_feed(room, feed.id, jitter_s=jitter_s, rng=rng)
+            except BriefbotError as err:  # removed meanwhile
+                log.info("feed %s not polled: %s", feed.id, err)
+                return None
+
+    polls = await asyncio.gather(*(one(f) for f in feeds))
+    return [p for p in polls if p is not None]
+
+
+async def _ingest_entries(
+    room: Newsroom, body: bytes, source: str, fetched_at: datetime
+) -> list[IngestResult]:
+    feed_title, entries = parse_feed(body, source=source)
+    semaphore = asyncio.Semaphore(TEASER_FETCH_CONCURRENCY)
+
+    async def draft_of(entry: FeedEntry) -> ArticleDraft | IngestResult:
+        if entry.link:
+            existing = await room.store.article_by_url(entry.link)
+            if existing is not None:
+                return IngestResult(
+                    input=entry.link,
+                    status="duplicate",
+                    article_id=existing,
+                    reason=f"same URL as article {existing}",
+                    title=entry.title or None,
+                )
+        try:
+            if entry.is_teaser and entry.link:
+                async with semaphore:
+                    return await draft_from_linked_page(
+                        entry,
+                        feed_title=feed_title,
+                        source=source,
+                        policy=room.config.fetch,
+                        fetched_at=fetched_at,
+                    )
+            return draft_from_entry(
+                entry, feed_title=feed_title, source=source, fetched_at=fetched_at
+            )
+        except BriefbotError as err:
+            return IngestResult(input=entry.link or source, status="rejected", reason=str(err))
+
+    drafts = await asyncio.gather(*(draft_of(e) for e in entries))
+    results: list[IngestResult] = []
+    # Stored one at a time, in feed order: story assignment depends on what came before.
+    for item in drafts:
+        if isinstance(item, IngestResult):
+            results.append(item)
+            continue
+        label = item.url or item.source
+        try:
+            results.append(await room.store_draft(item, label))
+        except BriefbotError as err:
+            results.append(IngestResult(input=label, status="rejected", reason=str(err)))
+        except Exception as err:
+            log.exception("could not store %s", label)
+            results.append(
+                IngestResult(input=label, status="rejected", reason=f"could not store: {err}")
+            )
+    return results
