@@ -194,6 +194,8 @@ _LANG_RE = re.compile(r"^(?P<code>[a-z]{2})(?:[-_][A-Za-z]{2})?(?:\s+(?P<name>[A
 
 # --- shapes of lines ---------------------------------------------------------------------------
 
+_CONNECTORS = frozenset({"and", "of", "the", "in", "on", "for", "a", "an", "to", "at", "by", "&"})
+_BULLET_RE = re.compile(r"^(?:[-–•*▪·]\s|\d{1,3}[.)-]\s?)")
 _SENTENCE_END_RE = re.compile(r"[.!?…][\"'”’)\]]*$|[\"”]$")
 _SPACES_RE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _WORD_RE = re.compile(r"[^\W_][\w'’.-]*")
@@ -253,12 +255,11 @@ def clean_text(raw: str, *, title_hint: str | None = None) -> Cleaned:
     # 2. Header: lines before the first body paragraph (headline, categories, repeated headline).
     body_start = next((i for i, line in enumerate(kept) if _is_body(line)), len(kept))
     header_lines, rest_lines = kept[:body_start], kept[body_start:]
+    if not title:
+        title = _pick_title(header_lines)
     content: list[str] = []
     for line in header_lines:
         if title and _same(line, title):
-            continue
-        if not title and len(_words(line)) >= 4 and not _SENTENCE_END_RE.search(line):
-            title = _norm_title(line)
             continue
         if len(_words(line)) <= 3 and not _SENTENCE_END_RE.search(line):
             continue  # category / section label
@@ -272,17 +273,19 @@ def clean_text(raw: str, *, title_hint: str | None = None) -> Cleaned:
         promo_outlet = _promo_outlet(line)
         if promo_outlet is not None:
             meta.outlet = meta.outlet or promo_outlet or None
-        elif _SENTENCE_END_RE.search(line) or len(_words(line)) > 10:
+        elif not _is_label(line):
             break  # real content: the tail ends here
         tail_start -= 1
-    for line in rest_lines[tail_start:]:
+    # A lone name just before the outlet's self-description is the author's sign-off.
+    tail = rest_lines[tail_start:]
+    for line, following in zip(tail, tail[1:], strict=False):
         if (
-            _promo_outlet(line) is None
+            meta.author is None
+            and _promo_outlet(following) is not None
             and _LONE_NAME_RE.match(line)
             and 2 <= len(_words(line)) <= 4
         ):
-            if meta.author is None:
-                meta.author = line
+            meta.author = line
     body = rest_lines[:tail_start]
     content.extend(line for line in body if not (title and _same(line, title)))
 
@@ -347,7 +350,7 @@ def _paragraphs(raw: str) -> list[str]:
 
 def _continues(line: str, following: str, wrapped: bool) -> bool:
     """Whether `following` continues the sentence of `line` (a wrapped line, not a new one)."""
-    if _SENTENCE_END_RE.search(line):
+    if _SENTENCE_END_RE.search(line) or _BULLET_RE.match(following) or _BULLET_RE.match(line):
         return False
     if wrapped and len(line) >= 40:
         return True
@@ -355,6 +358,35 @@ def _continues(line: str, following: str, wrapped: bool) -> bool:
         bool(re.match(r"[a-z(]", following))
         and bool(re.search(r"[\w,;–-]$", line))
         and len(line) > 60
+    )
+
+
+def _pick_title(header: list[str]) -> str:
+    """The headline among the lines before the body: the first line that reads like a
+    headline of four words or more, else the last short one (a label in capitals is not one)."""
+    candidates = [line for line in header if _headline_like(line)]
+    for line in candidates:
+        if len(_words(line)) >= 4:
+            return _norm_title(line)
+    for line in reversed(candidates):
+        if len(_words(line)) >= 2 and not line.isupper():
+            return _norm_title(line)
+    return ""
+
+
+def _headline_like(line: str) -> bool:
+    if line.rstrip("\"'”’)").endswith((".", "…", ":", ",", ";")):
+        return False
+    return 1 <= len(_words(line)) <= 25
+
+
+def _is_label(line: str) -> bool:
+    """A short line of capitalised words or figures: a tag list, a name, a place (tail furniture)."""
+    if _SENTENCE_END_RE.search(line) or len(_words(line)) > 10:
+        return False
+    return all(
+        word[0].isupper() or word[0].isdigit() or word.lower() in _CONNECTORS
+        for word in _words(line)
     )
 
 
@@ -377,7 +409,7 @@ def _same(a: str, b: str) -> bool:
 def _is_body(line: str) -> bool:
     """A line that reads as article prose (as opposed to a heading, label or metadata)."""
     n = len(_words(line))
-    return (n >= 8 and bool(_SENTENCE_END_RE.search(line))) or n >= 25
+    return (n >= 8 and (bool(_SENTENCE_END_RE.search(line)) or line.endswith(":"))) or n >= 25
 
 
 def _is_furniture(line: str) -> bool:

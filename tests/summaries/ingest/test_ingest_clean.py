@@ -159,3 +159,50 @@ def test_article_problem_reports_short_and_empty_text() -> None:
         "too short to be an article (2 words; at least 20 needed)"
     )
     assert article_problem(" ".join(["word"] * 20) + ".") is None
+
+
+def test_sign_off_before_outlet_paragraph_is_the_author() -> None:
+    body = "The committee met on a rainy afternoon and agreed to publish its report next year."
+    promo = (
+        "Founded in 1998, Lakeside Post is an independent news outlet covering the lake "
+        "district with daily reporting."
+    )
+
+    cleaned = clean_text(f"{body}\n\nLakes Weather Committee\nRuth Meyer\n\n{promo}\n")
+
+    assert cleaned.text == body
+    assert cleaned.author == "Ruth Meyer"
+    assert cleaned.outlet == "Lakeside Post"
+
+
+def test_trailing_title_case_line_alone_is_not_an_author() -> None:
+    body = "The committee met on a rainy afternoon and agreed to publish its report next year."
+
+    cleaned = clean_text(f"{body}\n\nSchool Of Rock\n")
+
+    assert cleaned.author is None
+
+
+def test_short_headline_and_question_headline() -> None:
+    body = "The committee met on a rainy afternoon and agreed to publish its report next year."
+
+    assert clean_text(f"Rates held again\n\n{body}").title == "Rates held again"
+    assert clean_text(f"SPORT\n\nWho will coach the team?\n\n{body}").title == (
+        "Who will coach the team?"
+    )
+
+
+def test_bullet_lines_are_not_glued_together() -> None:
+    raw = (
+        "The report lists three changes the city will make before the winter season begins:\n"
+        "- more gritting lorries on the main roads\n"
+        "- longer opening hours at the shelters\n"
+        "- a new phone line for elderly residents"
+    )
+
+    assert clean_text(raw).text.split("\n\n") == [
+        "The report lists three changes the city will make before the winter season begins:",
+        "- more gritting lorries on the main roads",
+        "- longer opening hours at the shelters",
+        "- a new phone line for elderly residents",
+    ]
