@@ -116,6 +116,9 @@ class DateMention:
         last: Last day (same as `first` for a single day).
         year_known: Whether the year was stated or inferred from the article's date.
         relative: Whether the mention was relative ("Tuesday", "yesterday").
+        slack: Days of tolerance: 1 for "today"/"yesterday"/"tomorrow", whose day depends on
+            the time zone the article was written in.
+        weekday: The weekday named, for weekday mentions.
     """
 
     start: int
@@ -125,6 +128,8 @@ class DateMention:
     last: date
     year_known: bool
     relative: bool
+    slack: int = 0
+    weekday: str | None = None
 
     @property
     def label(self) -> str:
@@ -234,11 +239,13 @@ def find_dates(sentence: str, published_at: datetime | None) -> list[DateMention
         for m in _RELATIVE.finditer(sentence):
             if _overlaps(spans, m.start(), m.end()):
                 continue
+            if m.group("word")[0].isupper() and sentence[: m.start()].strip():
+                continue  # "the Today programme": a name, not a day
             word = m.group("word").lower()
             offset = {"yesterday": -1, "tomorrow": 1}.get(word, 0)
             day = published + timedelta(days=offset)
             spans.append((m.start(), m.end()))
-            found.append(DateMention(m.start(), m.end(), m.group(0), day, day, True, True))
+            found.append(DateMention(m.start(), m.end(), m.group(0), day, day, True, True, slack=1))
         for m in _WEEKDAY.finditer(sentence):
             if _overlaps(spans, m.start(), m.end()):
                 continue
@@ -257,15 +264,24 @@ def find_dates(sentence: str, published_at: datetime | None) -> list[DateMention
             text = m.group("wd") if mod == "on" else m.group(0)
             start = m.start("wd") if mod == "on" else m.start()
             spans.append((start, m.end()))
-            found.append(DateMention(start, m.end(), text, day, day, True, True))
+            found.append(
+                DateMention(start, m.end(), text, day, day, True, True, weekday=m.group("wd"))
+            )
     found.sort(key=lambda d: d.start)
     return found
 
 
 def compatible(a: DateMention, b: DateMention) -> bool:
-    """Whether two date mentions can describe the same day (their spans overlap)."""
+    """Whether two date mentions can describe the same day (their spans overlap).
+
+    Two mentions of the same weekday ("on Sunday") are always compatible: resolved in articles
+    a week apart they are most likely one event dated loosely, or a recurring one.
+    """
+    if a.weekday is not None and a.weekday == b.weekday:
+        return True
     if a.year_known and b.year_known:
-        return a.first <= b.last and b.first <= a.last
+        slack = timedelta(days=max(a.slack, b.slack))
+        return a.first - slack <= b.last and b.first - slack <= a.last
 
     def md(d: date) -> tuple[int, int]:
         return (d.month, d.day)

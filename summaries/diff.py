@@ -63,6 +63,9 @@ log = logging.getLogger(__name__)
 FIGURE_WINDOW = timedelta(days=7)
 """Figures from articles further apart than this are not compared (numbers move: tolls, counts)."""
 
+MAX_FIGURE_RATIO = 4.0
+"""Figures further apart than this factor are taken to count different things."""
+
 
 @dataclass(frozen=True)
 class SourceText:
@@ -204,6 +207,8 @@ def _tokens_match(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
         if x.rstrip("s") == y.rstrip("s"):
             return False  # a plural or possessive, not a spelling
         op = next(iter(Levenshtein.editops(x, y)))
+        if op.tag != "replace" and op.src_pos >= min(len(x), len(y)) - 1:
+            return False  # "America"/"American", "Peskov"/"Peskova": another word or person
         if op.tag == "replace" and x[op.src_pos] in "aeiouy" and y[op.dest_pos] in "aeiouy":
             return False  # "Hansen"/"Hanson": a different vowel makes a different name
         weak += 1
@@ -456,6 +461,25 @@ def _content(tokens: Iterable[_Token]) -> set[str]:
     return {_stem_of(t.text) for t in tokens if _is_content(t.text)}
 
 
+def _near(tokens: list[_Token], start: int, end: int, width: int = 6) -> list[_Token]:
+    """Like `_window`, but never reaching past another number (the context of that one)."""
+
+    def is_number(t: _Token) -> bool:
+        return t.text[:1].isdigit() or t.text.lower() in _NUMBER_WORDS
+
+    before: list[_Token] = []
+    for t in reversed([t for t in tokens if t.end <= start]):
+        if is_number(t) or len(before) == width:
+            break
+        before.insert(0, t)
+    after: list[_Token] = []
+    for t in (t for t in tokens if t.start >= end):
+        if is_number(t) or len(after) == width:
+            break
+        after.append(t)
+    return before + after
+
+
 def _window(tokens: list[_Token], start: int, end: int, width: int = 8) -> list[_Token]:
     """Tokens within `width` words before `start` and after `end` (characters)."""
     before = [t for t in tokens if t.end <= start][-width:]
@@ -480,6 +504,7 @@ class _Fact:
     low: float = 0.0
     high: float = 0.0
     date: _dates.DateMention | None = None
+    anchors: frozenset[str] = frozenset()  # stems of the sentence's names
     pred: str = ""  # figures: the verb/word right after what is counted ("killed")
     lpred: str = ""  # figures: the word right before the number ("delivered")
     text: str = ""  # the sentence
@@ -637,6 +662,13 @@ def _collect_facts(sources: Sequence[SourceText]) -> list[_Fact]:
         for sentence in src.sentences:
             tokens = _tokenize(sentence)
             sentence_stems = frozenset(_content(tokens))
+            anchors = frozenset(
+                _content(
+                    t
+                    for t in tokens[1:]
+                    if t.text[:1].isupper() and t.text.lower() not in _TITLE_WORDS
+                )
+            )
             found_dates = _dates.find_dates(sentence, src.published_at)
             spans = [(d.start, d.end) for d in found_dates]
             # a clock time or a bare year next to a date is part of it
@@ -661,6 +693,7 @@ def _collect_facts(sources: Sequence[SourceText]) -> list[_Fact]:
                             )
                         ),
                         sentence=sentence_stems,
+                        anchors=anchors,
                         date=d,
                         text=sentence,
                         at=d.start,
@@ -672,9 +705,7 @@ def _collect_facts(sources: Sequence[SourceText]) -> list[_Fact]:
                 order += 1
             for fig in _figures_in(src, sentence, tokens, spans):
                 start, end, heads = fig.start, fig.end, fig.heads
-                local = [
-                    t for t in _window(tokens, start, end) if not re.fullmatch(r"[\d,.]+", t.text)
-                ]
+                local = _near(tokens, start, end)
                 facts.append(
                     _Fact(
                         kind="figure",
@@ -689,6 +720,7 @@ def _collect_facts(sources: Sequence[SourceText]) -> list[_Fact]:
                         local=frozenset(_content(local)) - heads,
                         local_lower=frozenset(),
                         sentence=sentence_stems - heads,
+                        anchors=anchors,
                         low=fig.low,
                         high=fig.high,
                         pred=fig.pred,
@@ -706,7 +738,9 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 
 def _same_thing(a: _Fact, b: _Fact) -> float:
     """Similarity score of two facts, 0.0 when they are not about the same thing."""
-    if a.kind != b.kind:
+    if a.kind != b.kind or not (a.anchors & b.anchors):
+        # Without a name in common ("Ostrava", "Lavrov") two sentences may well measure the
+        # same kind of thing for different subjects: one firm's sales, another's.
         return 0.0
     if a.kind == "figure":
         if a.key != b.key or (a.pred and b.pred and a.pred != b.pred):
@@ -715,16 +749,24 @@ def _same_thing(a: _Fact, b: _Fact) -> float:
             return 0.0
         if (a.heads or b.heads) and not (a.heads & b.heads):
             return 0.0
+        lo, hi = sorted((max(a.low, 0.0) + max(a.high, 0.0), max(b.low, 0.0) + max(b.high, 0.0)))
+        if lo <= 0 or hi / lo > MAX_FIGURE_RATIO:
+            return 0.0  # "$2bn" and "$419bn" are not two estimates of one thing
         shared_sentence = a.sentence & b.sentence
         shared_local = a.local & b.local
-        if len(shared_sentence) < 2 or not shared_local:
+        # Without counted words ("5%", "$3bn", "three years") only the words around the
+        # number say what it measures: demand more of them.
+        needed = 1 if a.heads else 2
+        if len(shared_sentence) < 2 or len(shared_local) < needed:
             return 0.0
         score = _jaccard(a.sentence, b.sentence)
-        if score < 0.15:
+        if score < 0.2:
             return 0.0
         return score + _jaccard(a.local, b.local)
+    # Dates: events of one kind recur (debates, briefings, statements); the same event has
+    # the same actors or places, so demand two names in common as well as the event word.
     shared = a.local & b.local
-    if len(shared) < 2 or not (a.local_lower & b.local_lower):
+    if len(shared) < 2 or not (a.local_lower & b.local_lower) or len(a.anchors & b.anchors) < 2:
         return 0.0
     score = _jaccard(a.local, b.local)
     if score < 0.25:

@@ -240,14 +240,22 @@ def test_unrelated_numbers_are_not_compared() -> None:
 
 def test_different_dates_for_the_same_talks_are_flagged() -> None:
     sources = [
-        src(1, "Outlet One", "The ferry talks in Ostrava on January 16 ended without a deal."),
-        src(2, "Outlet Two", "The ferry talks in Ostrava on January 17 ended without a deal."),
+        src(
+            1,
+            "Outlet One",
+            "Talks between Brandt and Kovac in Ostrava on January 16 ended without a deal.",
+        ),
+        src(
+            2,
+            "Outlet Two",
+            "Talks between Brandt and Kovac in Ostrava on January 17 ended without a deal.",
+        ),
     ]
 
     assert conflicting_facts(sources) == [
         Discrepancy(
             kind="date",
-            subject="ferry talks in Ostrava",
+            subject="Talks between Brandt and Kovac in Ostrava",
             values=("January 16", "January 17"),
             article_ids=((1,), (2,)),
         )
@@ -322,13 +330,13 @@ def test_a_day_inside_a_reported_range_is_consistent_and_one_outside_is_not() ->
         src(
             1,
             "Outlet One",
-            "The envoy's visit to Ostrava, scheduled from January 15 to 17, was confirmed.",
+            "Envoy Pavel Dorn's visit to Ostrava, scheduled from January 15 to 17, was confirmed.",
         ),
-        src(2, "Outlet Two", "The envoy's visit to Ostrava on January 16 was confirmed."),
+        src(2, "Outlet Two", "Envoy Pavel Dorn's visit to Ostrava on January 16 was confirmed."),
     ]
     outside = [
         inside[0],
-        src(2, "Outlet Two", "The envoy's visit to Ostrava on January 19 was confirmed."),
+        src(2, "Outlet Two", "Envoy Pavel Dorn's visit to Ostrava on January 19 was confirmed."),
     ]
 
     assert conflicting_facts(inside) == []
@@ -337,8 +345,8 @@ def test_a_day_inside_a_reported_range_is_consistent_and_one_outside_is_not() ->
 
 def test_dates_of_different_events_are_not_compared() -> None:
     sources = [
-        src(1, "Outlet One", "The envoy arrived in Ostrava on Monday."),
-        src(2, "Outlet Two", "The envoy met the mayor in Ostrava on Tuesday."),
+        src(1, "Outlet One", "Envoy Pavel Dorn arrived in Ostrava on Monday."),
+        src(2, "Outlet Two", "Envoy Pavel Dorn met the mayor in Ostrava on Tuesday."),
     ]
 
     assert conflicting_facts(sources) == []
