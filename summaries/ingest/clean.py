@@ -12,6 +12,7 @@ sub-headings) are kept, each as its own paragraph so they never merge into a sen
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from dataclasses import dataclass
@@ -278,7 +279,7 @@ def clean_text(raw: str, *, title_hint: str | None = None) -> Cleaned:
         tail_start -= 1
     # A lone name just before the outlet's self-description is the author's sign-off.
     tail = rest_lines[tail_start:]
-    for line, following in zip(tail, tail[1:], strict=False):
+    for line, following in itertools.pairwise(tail):
         if (
             meta.author is None
             and _promo_outlet(following) is not None
