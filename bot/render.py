@@ -477,7 +477,12 @@ def ingest_reply(results: Sequence[IngestResult]) -> Reply:
 
 
 def _ingest_line(result: IngestResult) -> str:
-    title = f"“{_one_line(result.title)}”" if result.title else _one_line(result.input)
+    if result.title:
+        title = f"“{_one_line(result.title)}”"
+    elif result.input in ("pasted", "stdin"):
+        title = f"the {result.input} text"
+    else:
+        title = _one_line(result.input)
     if result.status == "stored":
         out = f"Stored {title} as article {result.article_id}"
         if result.story_id is not None:

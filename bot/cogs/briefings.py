@@ -69,6 +69,7 @@ class BriefingsCog(commands.Cog):
         url="A web page or an RSS/Atom feed",
         text="Article text to paste",
         file="A text or HTML file",
+        title="Headline for pasted text",
     )
     async def ingest(
         self,
@@ -76,6 +77,7 @@ class BriefingsCog(commands.Cog):
         url: app_commands.Range[str, 1, 2000] | None = None,
         text: app_commands.Range[str, 1, 6000] | None = None,
         file: discord.Attachment | None = None,
+        title: app_commands.Range[str, 1, 256] | None = None,
     ) -> None:
         """Add an article: a URL, pasted text or a file."""
         given = [x for x in (url, text, file) if x is not None]
@@ -91,7 +93,7 @@ class BriefingsCog(commands.Cog):
         if url is not None:
             reply = await self.cmds.ingest_url(url)
         elif text is not None:
-            reply = await self.cmds.ingest_text(text)
+            reply = await self.cmds.ingest_text(text, title=title)
         else:
             assert file is not None
             data = await file.read()
