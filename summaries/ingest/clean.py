@@ -553,6 +553,24 @@ def _zone(text: str) -> tuple[tzinfo | None, str]:
     return None, text
 
 
+def is_heading(paragraph: str) -> bool:
+    """Whether a paragraph of cleaned text is a section sub-heading rather than prose.
+
+    Cleaned text keeps sub-headings ("Concerns from fishermen") as their own paragraphs; a
+    summarizer should not quote them as sentences.
+
+    Args:
+        paragraph: One paragraph (line) of `Cleaned.text`.
+
+    Returns:
+        True for a short line (at most 12 words) that does not end like a sentence.
+    """
+    line = paragraph.strip()
+    if not line or _SENTENCE_END_RE.search(line) or line.endswith(":"):
+        return False
+    return len(_words(line)) <= 12 and not _BULLET_RE.match(line)
+
+
 MIN_ARTICLE_WORDS = 20
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from summaries.ingest.clean import article_problem, clean_text
+from summaries.ingest.clean import article_problem, clean_text, is_heading
 from summaries.text import split_sentences
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -206,3 +206,10 @@ def test_bullet_lines_are_not_glued_together() -> None:
         "- longer opening hours at the shelters",
         "- a new phone line for elderly residents",
     ]
+
+
+def test_is_heading_marks_sub_headings_only() -> None:
+    paragraphs = _clean("harbour_terminal.txt").text.split("\n\n")
+
+    assert [p for p in paragraphs if is_heading(p)] == ["Concerns from fishermen"]
+    assert not is_heading("- a new phone line for elderly residents")
