@@ -371,3 +371,15 @@ def test_stems_are_computed_when_not_given() -> None:
         Candidate(c.key, c.text, c.doc, c.position, c.when)
         for c in summarize_candidates(with_stems, sentences=3)
     ]
+
+
+def test_headings_and_datelines_are_not_picked_when_sentences_exist() -> None:
+    articles = [
+        (1, _day(3), ["Port Caddow quota protest", "Updated 3 March 2025 09:00 GMT", *STORY[0][2]]),
+        *STORY[1:],
+    ]
+    picked = summarize_candidates(_candidates(articles), sentences=10)
+    texts = [c.text for c in picked]
+    assert "Port Caddow quota protest" not in texts
+    assert "Updated 3 March 2025 09:00 GMT" not in texts
+    assert all(t.endswith(".") for t in texts)
