@@ -94,9 +94,9 @@ def next_poll_time(
 
 
 def due_feeds(feeds: Sequence[Feed], now: datetime) -> list[Feed]:
-    """Feeds whose next poll is due (never polled, or `next_poll_at <= now`), most overdue first."""
+    """Feeds whose next poll is due: never-scheduled ones first, then the most overdue."""
     found = [f for f in feeds if f.next_poll_at is None or f.next_poll_at <= now]
-    return sorted(found, key=lambda f: (f.next_poll_at or now, f.id))
+    return sorted(found, key=lambda f: (f.next_poll_at is not None, f.next_poll_at or now, f.id))
 
 
 async def poll_feed(
@@ -124,7 +124,7 @@ async def poll_feed(
     feed = await room.store.feed(feed_id)
     config = room.config
     interval = feed_interval(feed, config.feed_interval_s)
-    was_broken = room.feed_is_broken(feed)
+    was_flagged = _broken_at(feed, feed.last_polled_at, config.feed_flag_after_s)
     started = room.clock()
     results: list[IngestResult] = []
     not_modified = False
@@ -189,7 +189,7 @@ async def poll_feed(
             error,
             next_at.isoformat(timespec="seconds"),
         )
-        if room.feed_is_broken(updated) and not was_broken:
+        if _broken_at(updated, polled_at, config.feed_flag_after_s) and not was_flagged:
             log.error(
                 "feed %s (%s) has been failing since %s: flagged as broken (still polled)",
                 feed.id,
@@ -233,6 +233,13 @@ async def poll_due_feeds(
 
     polls = await asyncio.gather(*(one(f) for f in feeds))
     return [p for p in polls if p is not None]
+
+
+def _broken_at(feed: Feed, when: datetime | None, flag_after_s: int) -> bool:
+    """Whether the feed counted as broken at `when` (its last poll): flagged once per streak."""
+    if feed.failing_since is None or when is None:
+        return False
+    return (when - feed.failing_since).total_seconds() >= flag_after_s
 
 
 async def _ingest_entries(
