@@ -26,18 +26,23 @@ Figures (`conflicting_facts`, kind "figure"):
     Qualifiers turn it into an interval: "about" +-10 %, "more than"/"over"/"at least" up to
     +50 %, "nearly"/"almost" -15 %, "up to"/"under"/"less than" down to -50 %, decimals with a
     scale word cover their rounding ("1.5 million" is 1.45-1.55 million). Two figures in articles
-    by different outlets are about the same thing when they count the same noun/unit and their
-    sentences share content words near the number; each figure is paired with its best match
-    only (mutual best), so "30 killed and 100 injured" is not compared crosswise. Figures from
+    by different outlets are about the same thing when they count the same noun/unit, their
+    sentences share a name ("Valdmark", "Lavrov") and content words near the number (two when
+    nothing is counted but a unit, as in "5%"), the words right before and after them agree
+    ("killed" vs "injured"), and they are within a factor `MAX_FIGURE_RATIO`; each figure is
+    paired with its best match only (mutual best), so "30 killed and 100 injured" is not
+    compared crosswise. Figures from
     articles more than `FIGURE_WINDOW` apart are updates, not disagreements, and are not
     compared. Years, clock times, ordinals and numbers inside names ("Boeing 737") are ignored.
 
 Dates (`conflicting_facts`, kind "date"):
     See `summaries._dates` for what is recognised and how relative dates are resolved against
     the article's own date. Two dates in articles by different outlets are about the same event
-    when the words around them share at least two content words, one of them an ordinary
-    lower-case word (the event: "talks", "met"), again as mutual best matches. They disagree
-    when their days (or ranges) do not overlap.
+    when their sentences share at least two names (actors, places) and the words around the
+    dates share at least two content words, one of them an ordinary lower-case word (the event:
+    "talks", "met"), again as mutual best matches. They disagree when their days (or ranges)
+    do not overlap; "today"/"yesterday"/"tomorrow" get one day of slack (time zones), and the
+    same weekday named in both is never a disagreement.
 """
 
 from __future__ import annotations
@@ -426,6 +431,13 @@ _FIGURE = re.compile(
     r"(?:(?P<pct>\s?%)|-(?P<compound>[a-z]+)\b)?",
     re.IGNORECASE,
 )
+_MAYBE_FACT = re.compile(
+    r"\d|\b(?:"
+    + _NUMWORD_RE
+    + r"|today|tonight|yesterday|tomorrow|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday"
+    r"|Sunday|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)",
+    re.IGNORECASE,
+)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’]*(?:-[A-Za-z]+)*|\d[\d,.]*\d|\d|%|[^\sA-Za-z\d]")
 
 
@@ -660,6 +672,8 @@ def _collect_facts(sources: Sequence[SourceText]) -> list[_Fact]:
     order = 0
     for src in sources:
         for sentence in src.sentences:
+            if not _MAYBE_FACT.search(sentence):
+                continue  # most sentences state no number and no date: skip the tokenizing
             tokens = _tokenize(sentence)
             sentence_stems = frozenset(_content(tokens))
             anchors = frozenset(
