@@ -69,8 +69,8 @@ Post = Callable[[str, Briefing | None, str | None], Awaitable[None]]
 CATCH_UP_LOOKBACK = timedelta(days=7)
 """How far back start-up looks for digests missed while the bot was down (to log them)."""
 
-RESYNC_INTERVAL_S = 300
-"""How often running jobs are reconciled with the database."""
+RESYNC_INTERVAL_S = 60
+"""How often jobs are reconciled with the database (picks up /feed add, /digest set, the CLI)."""
 
 SHUTDOWN_WAIT_S = 10.0
 """How long shutdown waits for a running poll or digest before cancelling it."""
@@ -236,6 +236,8 @@ def upcoming_json(run: UpcomingRun) -> dict[str, Any]:
         "next_run_local": run.next_run_local.isoformat(),
         "timezone": run.timezone,
         "detail": run.detail,
+        "utc": run.next_run_utc.strftime("%Y-%m-%d %H:%M UTC"),
+        "local": f"{run.next_run_local.strftime('%Y-%m-%d %H:%M')} {run.timezone}",
     }
 
 
@@ -245,7 +247,9 @@ async def schedule_rows(
     """Upcoming runs (feeds and digests) read from the database, as JSON-ready rows.
 
     Works without a running scheduler (`briefbot schedule`): the database is the source of truth.
-    Each row: kind, id, target, audience, next_run_utc, next_run_local, timezone, detail.
+    Each row: kind, id, target, audience, next_run_utc / next_run_local (ISO-8601), timezone,
+    detail, and utc / local (the same instants for people: "2024-03-31 06:00 UTC",
+    "2024-03-31 08:00 Europe/Berlin").
     """
     moment = now or room.clock()
     runs = upcoming_runs(
@@ -471,25 +475,33 @@ async def _due_for(
 
 
 async def run_digest_once(
-    room: Newsroom, settings: Settings, audience: str, post: Post | None = None
+    room: Newsroom,
+    settings: Settings,
+    audience: str,
+    post: Post | None = None,
+    *,
+    record: bool = True,
 ) -> DigestOutcome:
     """Build and send (or just return) a digest for `audience` now (`briefbot digest run`).
 
     Uses the audience's digest topics when it has a subscription. Not tied to a scheduled slot:
-    it never blocks or replaces the scheduled digest. The briefing is recorded when it has
-    stories, so the next "what is new" starts after it. The "nothing new" line is always given
-    (a person asked).
+    it never blocks or replaces the scheduled digest. The "nothing new" line is always given (a
+    person asked). With `record`, a digest with stories is recorded after it was posted, so the
+    next "what is new" starts after it.
+
+    Raises:
+        DeliveryFailed: From `post` (nothing is recorded then).
     """
     sub = await room.digest(audience)
     topics = sub.topics if sub is not None and sub.enabled else ()
     last = await room.store.last_delivery(audience)
     briefing = await build_digest(room, audience, topics, since=last[1] if last else None)
     text = digest_text(briefing)
-    if briefing.stories:
-        delivery_id = await room.record_delivery(audience, briefing)
-        briefing = replace(briefing, delivery_id=delivery_id)
     if post is not None:
         await post(audience, briefing if briefing.stories else None, text)
+    if record and briefing.stories:
+        delivery_id = await room.record_delivery(audience, briefing)
+        briefing = replace(briefing, delivery_id=delivery_id)
     n = len(briefing.stories)
     status: DigestStatus = "sent" if n else "nothing_new"
     detail = f"{n} stor{'ies' if n != 1 else 'y'}" if n else "nothing new"
@@ -568,6 +580,7 @@ class BriefingScheduler:
         self._last_check: datetime | None = None
         self._poll_slots = asyncio.Semaphore(MAX_CONCURRENT_POLLS)
         self._running: set[asyncio.Task[Any]] = set()
+        self._polling: set[int] = set()  # feeds being polled right now (their date job is gone)
 
     # ------------------------------------------------------------------ lifetime
 
@@ -772,6 +785,8 @@ class BriefingScheduler:
             self._drop_digest(sid)
         have = self.jobs()
         for feed in feeds.values():
+            if feed.id in self._polling:
+                continue  # the running poll re-adds its job when it ends
             if feed_job_id(feed.id) not in have or self._scheduler is None:
                 self._schedule_feed(feed)
             else:
@@ -807,6 +822,13 @@ class BriefingScheduler:
         await self._tracked(self._poll_and_reschedule(feed_id))
 
     async def _poll_and_reschedule(self, feed_id: int) -> None:
+        self._polling.add(feed_id)
+        try:
+            await self._poll_then_reschedule(feed_id)
+        finally:
+            self._polling.discard(feed_id)
+
+    async def _poll_then_reschedule(self, feed_id: int) -> None:
         try:
             async with self._poll_slots:
                 poll = await poll_feed(
@@ -856,3 +878,110 @@ class BriefingScheduler:
                 _skip(sub, scheduled, now, f"later than the {grace} grace window")
         except Exception:
             log.exception("digest for %s failed unexpectedly", sub.audience)
+
+
+# ====================================================================== entry points
+
+
+class SchedulerService:
+    """The scheduler as a start/stop service (for `BriefBot` and the shell).
+
+    `start` rebuilds the jobs and returns at once; the start-up catch-up of missed digests runs in
+    the background so the Discord connection or the shell prompt is not held up.
+    """
+
+    def __init__(self, scheduler: BriefingScheduler) -> None:
+        self.scheduler = scheduler
+        self._catch_up: asyncio.Task[list[DigestOutcome]] | None = None
+
+    async def start(self) -> None:
+        """Start the scheduler and the background catch-up."""
+        await self.scheduler.start(catch_up=False)
+        self._catch_up = asyncio.create_task(self.scheduler.catch_up(), name="digest catch-up")
+
+    async def stop(self) -> None:
+        """Stop the catch-up (if still running) and the scheduler."""
+        task, self._catch_up = self._catch_up, None
+        if task is not None and not task.done():
+            task.cancel()
+        if task is not None:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await self.scheduler.shutdown()
+
+
+def discord_service(bot: Any) -> SchedulerService:
+    """The scheduler for `BriefBot` (found by `bot.discord_app`): digests are posted to Discord.
+
+    The scheduler is also reachable as `bot.scheduler` (to refresh a subscription at once after
+    `/digest set|off`; otherwise the next resync, within a minute, picks the change up).
+    """
+    from bot.discord_app import post_briefing  # the Discord adapter imports this module lazily
+
+    room: Newsroom = bot.room
+    settings: Settings = bot.settings or Settings()
+
+    async def post(audience: str, briefing: Briefing | None, text: str | None) -> None:
+        # The one-line "nothing new" is an empty briefing: post_briefing renders that line.
+        shown = briefing or Briefing(audience=audience, generated_at=room.clock(), stories=())
+        await post_briefing(bot, audience, shown)
+
+    scheduler = BriefingScheduler(room, settings, post)
+    bot.scheduler = scheduler
+    return SchedulerService(scheduler)
+
+
+def shell_service(room: Newsroom, settings: Settings | None, stdout: Any) -> SchedulerService:
+    """The scheduler for `briefbot shell --scheduler`: digests are printed to the terminal."""
+
+    def write(text: str) -> None:
+        stdout.write(text)
+        stdout.flush()
+
+    return SchedulerService(BriefingScheduler(room, settings or Settings(), print_post(write)))
+
+
+async def run_digest_cli(
+    room: Newsroom, settings: Settings, audience: str, *, print_only: bool, out: Any
+) -> int:
+    """`briefbot digest run --audience A [--print]`. Returns the exit code.
+
+    `--print` prints the digest and records nothing (a preview). Without it, a `cli:` audience
+    gets it printed (and recorded: printing is its delivery); a Discord channel or user gets it
+    posted through Discord's HTTP API with $BRIEFBOT_DISCORD_TOKEN (no gateway connection), then
+    recorded. Exit codes: 0 done, 1 delivery failed, 2 no token.
+    """
+    if print_only or audience.startswith("cli:"):
+        outcome = await run_digest_once(room, settings, audience, record=not print_only)
+        out.write((outcome.text or "") + "\n")
+        return 0
+    token = settings.discord_token
+    if not token:
+        out.write(
+            f"briefbot: cannot send to {audience}: no Discord token (set BRIEFBOT_DISCORD_TOKEN),"
+            " or use --print\n"
+        )
+        return 2
+    import discord  # only this path needs it
+
+    from bot.discord_app import post_briefing
+
+    client = discord.Client(intents=discord.Intents.none())
+
+    async def post(to: str, briefing: Briefing | None, text: str | None) -> None:
+        shown = briefing or Briefing(audience=to, generated_at=room.clock(), stories=())
+        await post_briefing(client, to, shown)
+
+    try:
+        await client.login(token)
+        outcome = await run_digest_once(room, settings, audience, post)
+    except DeliveryFailed as err:
+        out.write(f"briefbot: could not deliver the digest to {audience}: {err.reason}\n")
+        return 1
+    except discord.LoginFailure:
+        out.write("briefbot: Discord rejected the token in BRIEFBOT_DISCORD_TOKEN\n")
+        return 2
+    finally:
+        await client.close()
+    out.write(f"digest sent to {audience}: {outcome.detail}\n")
+    return 0
