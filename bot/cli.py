@@ -47,17 +47,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--db", metavar="PATH", help="SQLite database file (default: [store] path, ./briefbot.db)"
     )
     parser.add_argument(
-        "--config", metavar="PATH",
+        "--config",
+        metavar="PATH",
         help="TOML config file (default: $BRIEFBOT_CONFIG or config/briefbot.toml if present)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    p = sub.add_parser("ingest", help="store articles from files, folders, URLs, feeds or stdin",
-                       description="Store articles. Each INPUT is a text/HTML file, a folder of "
-                       "them, an http(s) URL of a page or RSS/Atom feed, a feed file, or - for "
-                       "stdin. Prints stored (id), duplicate (of id) or rejected (reason) per "
-                       "article. Exit code 1 if any input was rejected.")
+    p = sub.add_parser(
+        "ingest",
+        help="store articles from files, folders, URLs, feeds or stdin",
+        description="Store articles. Each INPUT is a text/HTML file, a folder of "
+        "them, an http(s) URL of a page or RSS/Atom feed, a feed file, or - for "
+        "stdin. Prints stored (id), duplicate (of id) or rejected (reason) per "
+        "article. Exit code 1 if any input was rejected.",
+    )
     p.add_argument("inputs", nargs="+", metavar="INPUT")
     p.add_argument("--json", action="store_true", help="print results as JSON")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -81,16 +85,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=_positive_int, default=20)
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("story", help="one story in full: summary, what is new, discrepancies, sources")
+    p = sub.add_parser(
+        "story", help="one story in full: summary, what is new, discrepancies, sources"
+    )
     p.add_argument("id", type=_positive_int)
-    p.add_argument("--audience", default="cli", help="whose baseline 'what is new' uses (default: cli)")
+    p.add_argument(
+        "--audience", default="cli", help="whose baseline 'what is new' uses (default: cli)"
+    )
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("brief", help="the current briefing (records it unless --dry-run)")
     p.add_argument("--topic", help="only stories matching these words")
     p.add_argument("--audience", default="cli", help="who is briefed (default: cli)")
-    p.add_argument("--since", type=_when, metavar="WHEN",
-                   help="only coverage after WHEN: 2024-01-15, 2024-01-15T08:00, 36h, 7d, 2w, yesterday")
+    p.add_argument(
+        "--since",
+        type=_when,
+        metavar="WHEN",
+        help="only coverage after WHEN: 2024-01-15, 2024-01-15T08:00, 36h, 7d, 2w, yesterday",
+    )
     p.add_argument("--max-stories", type=_positive_int)
     p.add_argument("--dry-run", action="store_true", help="do not record the briefing as delivered")
     p.add_argument("--json", action="store_true")
@@ -99,8 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--audience", default="cli", help="whose baseline to use (default: cli)")
     p.add_argument("--topic", help="only stories matching these words")
     p.add_argument("--story", type=_positive_int, help="only this story")
-    p.add_argument("--since", type=_when, metavar="WHEN",
-                   help="with no earlier briefing, compare against coverage older than WHEN")
+    p.add_argument(
+        "--since",
+        type=_when,
+        metavar="WHEN",
+        help="with no earlier briefing, compare against coverage older than WHEN",
+    )
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("summarize", help="summarize one text, file or URL (no storing)")
@@ -108,14 +124,19 @@ def build_parser() -> argparse.ArgumentParser:
     budget = p.add_mutually_exclusive_group()
     budget.add_argument("--words", type=_positive_int, help="word budget")
     budget.add_argument("--sentences", type=_positive_int, help="sentence budget (default 5)")
-    p.add_argument("--algorithm", help="briefbot (default), lexrank, textrank, lsa, luhn, kl, sumbasic, lead")
+    p.add_argument(
+        "--algorithm", help="briefbot (default), lexrank, textrank, lsa, luhn, kl, sumbasic, lead"
+    )
 
     sub.add_parser("demo", help="try briefbot on built-in sample articles (temporary database)")
 
     p = sub.add_parser("shell", help="terminal chat with the same commands as Discord")
     p.add_argument("--audience", default="shell", help="whose baseline to use (default: shell)")
-    p.add_argument("--scheduler", action="store_true",
-                   help="also run feed polling and digests, printing digests here")
+    p.add_argument(
+        "--scheduler",
+        action="store_true",
+        help="also run feed polling and digests, printing digests here",
+    )
 
     sub.add_parser("run", help="run the Discord bot (token from $BRIEFBOT_DISCORD_TOKEN)")
 
@@ -152,8 +173,12 @@ def build_parser() -> argparse.ArgumentParser:
     dw.add_argument("--audience", default="cli")
     dr = dsub.add_parser("run", help="build and send (or print) the digest now")
     dr.add_argument("--audience", default="cli")
-    dr.add_argument("--print", action="store_true", dest="print_only",
-                    help="print instead of posting to Discord")
+    dr.add_argument(
+        "--print",
+        action="store_true",
+        dest="print_only",
+        help="print instead of posting to Discord",
+    )
     return parser
 
 
@@ -190,7 +215,9 @@ def parse_when(text: str, now: datetime) -> datetime:
     m = _RELATIVE.match(raw)
     if m:
         n, unit = int(m.group(1)), m.group(2).lower()
-        return now - {"h": timedelta(hours=n), "d": timedelta(days=n), "w": timedelta(weeks=n)}[unit]
+        return (
+            now - {"h": timedelta(hours=n), "d": timedelta(days=n), "w": timedelta(weeks=n)}[unit]
+        )
     try:
         parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
@@ -233,7 +260,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"briefbot: {err}", file=sys.stderr)
         return EXIT_USAGE
     if not args.verbose:
-        logging.getLogger().setLevel(settings.log_level if args.command == "run" else logging.WARNING)
+        logging.getLogger().setLevel(
+            settings.log_level if args.command == "run" else logging.WARNING
+        )
     try:
         return asyncio.run(dispatch(args, settings, sys.stdout))
     except KeyboardInterrupt:
@@ -267,7 +296,11 @@ async def dispatch(args: argparse.Namespace, settings: Settings, out: TextIO) ->
         from bot.discord_app import sync_commands
 
         names = await sync_commands(settings, args.guild or settings.dev_guild_id)
-        where = f"guild {args.guild or settings.dev_guild_id}" if (args.guild or settings.dev_guild_id) else "globally"
+        where = (
+            f"guild {args.guild or settings.dev_guild_id}"
+            if (args.guild or settings.dev_guild_id)
+            else "globally"
+        )
         print(f"synced {len(names)} commands {where}: {', '.join(names)}", file=out)
         return EXIT_OK
     async with Newsroom(settings.db_path, config=settings.core) as room:
@@ -304,7 +337,10 @@ async def _ingest(room: Newsroom, args: argparse.Namespace, settings: Settings, 
     inputs = list(args.inputs)
     total = len(expand_inputs(inputs))
     bar = tqdm(
-        total=total, unit="input", file=sys.stderr, disable=args.no_progress or total < 2 or None,
+        total=total,
+        unit="input",
+        file=sys.stderr,
+        disable=args.no_progress or total < 2 or None,
         desc="ingest",
     )
     seen_inputs: set[str] = set()
@@ -341,7 +377,9 @@ def _advance(bar: Any, progress: Any) -> Any:
     return step
 
 
-async def _articles(room: Newsroom, args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+async def _articles(
+    room: Newsroom, args: argparse.Namespace, settings: Settings, out: TextIO
+) -> int:
     arts = await room.articles(limit=args.limit, offset=args.offset)
     if args.json:
         _print_json({"articles": [output.article_json(a) for a in arts]}, out)
@@ -356,12 +394,18 @@ async def _articles(room: Newsroom, args: argparse.Namespace, settings: Settings
     return EXIT_OK
 
 
-async def _article(room: Newsroom, args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+async def _article(
+    room: Newsroom, args: argparse.Namespace, settings: Settings, out: TextIO
+) -> int:
     a = await room.article(args.id)
     if args.json:
         _print_json(output.article_json(a, text=True), out)
         return EXIT_OK
-    published = a.published_at.isoformat() if a.published_at else "not stated (fetched " + a.fetched_at.isoformat() + ")"
+    published = (
+        a.published_at.isoformat()
+        if a.published_at
+        else "not stated (fetched " + a.fetched_at.isoformat() + ")"
+    )
     print(f"#{a.id} {a.title}", file=out)
     print(f"outlet:    {a.outlet or 'unknown'}", file=out)
     print(f"author:    {a.author or 'unknown'}", file=out)
@@ -391,20 +435,29 @@ async def _search(room: Newsroom, args: argparse.Namespace, settings: Settings, 
     return EXIT_OK
 
 
-async def _stories(room: Newsroom, args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+async def _stories(
+    room: Newsroom, args: argparse.Namespace, settings: Settings, out: TextIO
+) -> int:
     found = await room.stories(topic=args.topic, limit=args.limit)
     if args.json:
         _print_json({"stories": [output.story_json(s) for s in found]}, out)
         return EXIT_OK
     if not found:
-        msg = f"No stories match “{args.topic}”." if args.topic else "No stories yet: ingest some articles first."
+        msg = (
+            f"No stories match “{args.topic}”."
+            if args.topic
+            else "No stories yet: ingest some articles first."
+        )
         print(msg, file=out)
         return EXIT_OK
     for s in found:
         span = s.first_seen.date().isoformat()
         if s.last_seen.date() != s.first_seen.date():
             span += f"..{s.last_seen.date().isoformat()}"
-        print(f"story {s.id:<5} {s.article_count:>3} article{'s' if s.article_count != 1 else ' '}  {span:<22} {s.title}", file=out)
+        print(
+            f"story {s.id:<5} {s.article_count:>3} article{'s' if s.article_count != 1 else ' '}  {span:<22} {s.title}",
+            file=out,
+        )
     return EXIT_OK
 
 
@@ -420,7 +473,10 @@ async def _story(room: Newsroom, args: argparse.Namespace, settings: Settings, o
 async def _brief(room: Newsroom, args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     since = parse_when(args.since, room.clock()) if args.since else None
     briefing = await room.brief(
-        _audience(args.audience), topic=args.topic, since=since, max_stories=args.max_stories,
+        _audience(args.audience),
+        topic=args.topic,
+        since=since,
+        max_stories=args.max_stories,
         record=not args.dry_run,
     )
     if args.json:
@@ -428,13 +484,17 @@ async def _brief(room: Newsroom, args: argparse.Namespace, settings: Settings, o
     else:
         out.write(render.to_text(render.briefing_reply(briefing)))
         if briefing.delivery_id:
-            print(f"(recorded as briefing {briefing.delivery_id} for {briefing.audience})", file=out)
+            print(
+                f"(recorded as briefing {briefing.delivery_id} for {briefing.audience})", file=out
+            )
     if args.topic and not briefing.stories:
         return EXIT_FAILED
     return EXIT_OK
 
 
-async def _whatsnew(room: Newsroom, args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+async def _whatsnew(
+    room: Newsroom, args: argparse.Namespace, settings: Settings, out: TextIO
+) -> int:
     since = parse_when(args.since, room.clock()) if args.since else None
     briefing = await room.whats_new(
         _audience(args.audience), topic=args.topic, story_id=args.story, since=since
@@ -452,7 +512,9 @@ async def _summarize(args: argparse.Namespace, settings: Settings, out: TextIO) 
     from summaries.summarize import summarize_text
 
     stdin = sys.stdin.buffer if args.input == "-" else None
-    drafts = await read_input(args.input, settings.core.fetch, fetched_at=datetime.now(UTC), stdin=stdin)
+    drafts = await read_input(
+        args.input, settings.core.fetch, fetched_at=datetime.now(UTC), stdin=stdin
+    )
     status = EXIT_OK
     for draft in drafts:
         if not isinstance(draft, ArticleDraft):
@@ -460,7 +522,10 @@ async def _summarize(args: argparse.Namespace, settings: Settings, out: TextIO) 
             status = EXIT_FAILED
             continue
         sentences = await asyncio.to_thread(
-            summarize_text, draft.text, words=args.words, sentences=args.sentences,
+            summarize_text,
+            draft.text,
+            words=args.words,
+            sentences=args.sentences,
             algorithm=args.algorithm,
         )
         if len(drafts) > 1 or draft.title:
@@ -475,14 +540,22 @@ async def _summarize(args: argparse.Namespace, settings: Settings, out: TextIO) 
 async def _shell(room: Newsroom, args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from bot.shell import run_shell
 
-    return await run_shell(room, sys.stdin, out, audience=_audience(args.audience),
-                           settings=settings, scheduler=args.scheduler)
+    return await run_shell(
+        room,
+        sys.stdin,
+        out,
+        audience=_audience(args.audience),
+        settings=settings,
+        scheduler=args.scheduler,
+    )
 
 
 async def _feeds(room: Newsroom, args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     feeds = await room.feeds()
     if args.json:
-        _print_json({"feeds": [output.feed_json(f, broken=room.feed_is_broken(f)) for f in feeds]}, out)
+        _print_json(
+            {"feeds": [output.feed_json(f, broken=room.feed_is_broken(f)) for f in feeds]}, out
+        )
         return EXIT_OK
     out.write(render.to_text(render.feeds_reply(feeds, room.clock(), where="this database")))
     return EXIT_OK
@@ -490,7 +563,9 @@ async def _feeds(room: Newsroom, args: argparse.Namespace, settings: Settings, o
 
 async def _feed(room: Newsroom, args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     if args.feed_command == "add":
-        feed = await room.add_feed(args.url, audience=_audience(args.audience), interval_s=args.interval)
+        feed = await room.add_feed(
+            args.url, audience=_audience(args.audience), interval_s=args.interval
+        )
         print(f"following feed {feed.id}: {feed.url}", file=out)
         return EXIT_OK
     if args.feed_command == "remove":
@@ -510,7 +585,9 @@ async def _feed(room: Newsroom, args: argparse.Namespace, settings: Settings, ou
     return EXIT_OK
 
 
-async def _schedule(room: Newsroom, args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+async def _schedule(
+    room: Newsroom, args: argparse.Namespace, settings: Settings, out: TextIO
+) -> int:
     from bot.scheduler import schedule_rows
 
     rows = await schedule_rows(room, settings, room.clock())
@@ -528,16 +605,18 @@ async def _schedule(room: Newsroom, args: argparse.Namespace, settings: Settings
 async def _digest(room: Newsroom, args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     audience = _audience(args.audience)
     if args.digest_command == "set":
-        sub = await room.set_digest(audience, local_time=args.time, timezone=args.timezone, topics=args.topics)
+        sub = await room.set_digest(
+            audience, local_time=args.time, timezone=args.timezone, topics=args.topics
+        )
         out.write(render.to_text(render.digest_set_reply(sub, where=audience)))
         return EXIT_OK
     if args.digest_command == "off":
-        sub = await room.digest_off(audience)
-        out.write(render.to_text(render.digest_off_reply(sub, where=audience)))
+        was = await room.digest_off(audience)
+        out.write(render.to_text(render.digest_off_reply(was, where=audience)))
         return EXIT_OK
     if args.digest_command == "show":
-        sub = await room.digest(audience)
-        out.write(render.to_text(render.subscription_reply(sub, where=audience)))
+        current = await room.digest(audience)
+        out.write(render.to_text(render.subscription_reply(current, where=audience)))
         return EXIT_OK
     from bot.scheduler import run_digest_cli
 

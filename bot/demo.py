@@ -54,8 +54,11 @@ async def run_demo(out: TextIO, *, db_path: Path | None = None) -> int:
             _say(out, "")
             stories = await room.stories()
             for story in stories:
-                _say(out, f"story {story.id}: {story.title} ({story.article_count} article{'s' if story.article_count != 1 else ''}: "
-                          f"{', '.join(story.outlets)})")
+                _say(
+                    out,
+                    f"story {story.id}: {story.title} ({story.article_count} article{'s' if story.article_count != 1 else ''}: "
+                    f"{', '.join(story.outlets)})",
+                )
             _say(out, "\n== Day 1: the briefing channel #newsroom receives ==")
             briefing = await room.brief(AUDIENCE)
             out.write(render.to_text(render.briefing_reply(briefing)))
@@ -69,8 +72,11 @@ async def run_demo(out: TextIO, *, db_path: Path | None = None) -> int:
             _say(out, "\n== Asking again: nothing new ==")
             again = await room.whats_new(AUDIENCE)
             out.write(render.to_text(render.briefing_reply(again, whats_new=True)))
-        _say(out, "\nTry it yourself:  briefbot --db my.db ingest PATH_OR_URL ...  then  "
-                  "briefbot --db my.db shell")
+        _say(
+            out,
+            "\nTry it yourself:  briefbot --db my.db ingest PATH_OR_URL ...  then  "
+            "briefbot --db my.db shell",
+        )
     finally:
         if db_path is None:
             shutil.rmtree(path.parent, ignore_errors=True)

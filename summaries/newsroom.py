@@ -39,7 +39,7 @@ from summaries.models import (
     StoryBrief,
     Subscription,
 )
-from summaries.store import NewArticle, Store, StoryState
+from summaries.store import NewArticle, Store, Writer
 from summaries.summarize import Candidate, summarize_candidates
 from summaries.text import concepts, content_stems, is_heading_like, split_sentences
 
@@ -207,103 +207,50 @@ class Newsroom:
             return IngestResult(input=label, status="rejected", reason=f"could not store: {err}")
 
     async def store_draft(self, draft: ArticleDraft, label: str | None = None) -> IngestResult:
-        """Store one cleaned article: duplicate check, sentences, full text, story assignment."""
+        """Store one cleaned article: duplicate check, sentences, full text, story assignment.
+
+        Everything is written in one transaction: a crash leaves the article fully stored or
+        not at all.
+        """
         label = label or draft.url or draft.source
         prepared = await asyncio.to_thread(_prepare, draft)
         new = prepared.new
-        if draft.url:
-            existing = await self.store.article_by_url(draft.url)
-            if existing is not None:
-                return IngestResult(
-                    input=label, status="duplicate", article_id=existing,
-                    reason=f"same URL as article {existing}", title=draft.title,
-                )
-        existing = await self.store.article_by_fingerprint(new.fingerprint)
-        if existing is not None:
-            return IngestResult(
-                input=label, status="duplicate", article_id=existing,
-                reason=f"same text as article {existing}", title=draft.title,
-            )
-        async with self.store.transaction():
-            near = await self.store.near_duplicates(new.simhash, NEAR_DUPLICATE_BITS)
-            original = near[0][0] if near else None
-            article_id = await self.store.insert_article(new, near_duplicate_of=original)
-            when = draft.published_at or draft.fetched_at
-            if original is not None:
-                story_id = (await self.store.article(original)).story_id
-                if story_id is not None:
-                    await self.store.attach_copy(article_id, story_id, when)
-            else:
-                story_id = await self._assign_story(article_id, draft, prepared.terms, when)
-        return IngestResult(
-            input=label,
-            status="stored",
-            article_id=article_id,
-            near_duplicate_of=original,
-            story_id=story_id,
-            title=draft.title,
-            reason=f"syndicated copy of article {original}" if original else None,
-        )
-
-    async def _assign_story(
-        self, article_id: int, draft: ArticleDraft, terms: dict[str, float], when: datetime
-    ) -> int:
-        dated = draft.published_at is not None
-        total, df = await self.store.document_frequencies(terms)
-        vec = _stories.tfidf(terms, df, total)
-        await self.store.count_terms(terms)
+        when = draft.published_at or draft.fetched_at
         title = draft.title or _fallback_title(draft.text)
-        probe = sorted(vec, key=lambda t: -vec[t])[:15]
-        states = await self.store.story_states(await self.store.story_candidates(probe))
-        best: tuple[float, StoryState] | None = None
-        for state in states:
-            sim = _stories.cosine(vec, state.centroid)
-            # an undated article's fetch time says nothing about when the news happened
-            gap = _stories.gap_days(when, state.first_seen, state.last_seen) if dated else 0.0
-            if sim >= _stories.join_threshold(self.rules, gap) and (best is None or sim > best[0]):
-                best = (sim, state)
-        if best is None:
-            return await self.store.create_story(
-                title=title, article_id=article_id, when=when, created_at=self.clock(),
-                centroid={t: round(w, 6) for t, w in vec.items()},
-            )
-        sim, state = best
-        centroid = _stories.add_to_centroid(state.centroid, vec, state.article_count)
-        await self.store.join_story(
-            state, article_id=article_id, title=title, score=sim, when=when, centroid=centroid
-        )
-        grown = replace(
-            state,
-            centroid=centroid,
-            article_count=state.article_count + 1,
-            first_seen=min(state.first_seen, when),
-            last_seen=max(state.last_seen, when),
-        )
-        return await self._merge_neighbours(grown)
+        now = self.clock()
+        rules = self.rules
 
-    async def _merge_neighbours(self, story: StoryState) -> int:
-        """Merge `story` with stories that now clearly cover the same thing; returns the survivor."""
-        probe = sorted(story.centroid, key=lambda t: -story.centroid[t])[:15]
-        ids = [i for i in await self.store.story_candidates(probe, limit=6) if i != story.id]
-        for other in await self.store.story_states(ids):
-            sim = _stories.cosine(story.centroid, other.centroid)
-            gap = _stories.gap_days(other.last_seen, story.first_seen, story.last_seen)
-            if sim < max(self.rules.merge, _stories.join_threshold(self.rules, gap)):
-                continue
-            keep, gone = (story, other) if story.article_count >= other.article_count else (other, story)
-            centroid = _stories.merge_centroids(
-                keep.centroid, keep.article_count, gone.centroid, gone.article_count
+        def write(w: Writer) -> IngestResult:
+            if draft.url and (same := w.article_by_url(draft.url)) is not None:
+                return IngestResult(
+                    input=label, status="duplicate", article_id=same,
+                    reason=f"same URL as article {same}", title=draft.title,
+                )
+            if (same := w.article_by_fingerprint(new.fingerprint)) is not None:
+                return IngestResult(
+                    input=label, status="duplicate", article_id=same,
+                    reason=f"same text as article {same}", title=draft.title,
+                )
+            near = w.near_duplicates(new.simhash, NEAR_DUPLICATE_BITS)
+            original = near[0][0] if near else None
+            article_id = w.insert_article(new, near_duplicate_of=original)
+            story_id: int | None = None
+            if original is not None:
+                story_id = w.story_of(original)
+                if story_id is not None:
+                    w.attach_copy(article_id, story_id, when)
+            else:
+                story_id = _stories.assign_story(
+                    w, article_id=article_id, title=title, terms=prepared.terms, when=when,
+                    dated=draft.published_at is not None, now=now, rules=rules,
+                )
+            return IngestResult(
+                input=label, status="stored", article_id=article_id, near_duplicate_of=original,
+                story_id=story_id, title=draft.title,
+                reason=f"syndicated copy of article {original}" if original else None,
             )
-            await self.store.merge_stories(keep, gone, centroid)
-            log.info("merged story %s into %s (similarity %.2f)", gone.id, keep.id, sim)
-            story = replace(
-                keep,
-                centroid=centroid,
-                article_count=keep.article_count + gone.article_count,
-                first_seen=min(keep.first_seen, gone.first_seen),
-                last_seen=max(keep.last_seen, gone.last_seen),
-            )
-        return story.id
+
+        return await self.store.write(write)
 
     # ================================================================== reading
 
@@ -374,7 +321,10 @@ class Newsroom:
             await self._story_brief(i, audience, since=since, summary=True, words=None) for i in ids
         ]
         briefing = Briefing(
-            audience=audience, generated_at=self.clock(), stories=tuple(briefs), topic=topic,
+            audience=audience,
+            generated_at=self.clock(),
+            stories=tuple(briefs),
+            topic=topic,
             since=since,
         )
         if record and briefs:
@@ -416,7 +366,10 @@ class Newsroom:
             if len(briefs) >= limit:
                 break
         briefing = Briefing(
-            audience=audience, generated_at=self.clock(), stories=tuple(briefs), topic=topic,
+            audience=audience,
+            generated_at=self.clock(),
+            stories=tuple(briefs),
+            topic=topic,
             since=since,
         )
         if record and briefs:
@@ -446,8 +399,13 @@ class Newsroom:
             sentences.extend((c.sentence_id, brief.story_id, "summary") for c in brief.summary)
             sentences.extend((c.sentence_id, brief.story_id, "new") for c in brief.new)
         return await self.store.record_delivery(
-            audience=audience, created_at=self.clock(), topic=briefing.topic, articles=articles,
-            sentences=sentences, subscription_id=subscription_id, scheduled_for=scheduled_for,
+            audience=audience,
+            created_at=self.clock(),
+            topic=briefing.topic,
+            articles=articles,
+            sentences=sentences,
+            subscription_id=subscription_id,
+            scheduled_for=scheduled_for,
         )
 
     async def _story_brief(
@@ -475,8 +433,12 @@ class Newsroom:
             baseline = None
         candidates = [
             Candidate(
-                key=s.id, text=s.text, doc=s.article_id, position=s.position,
-                when=by_id[s.article_id].when, stems=stems,
+                key=s.id,
+                text=s.text,
+                doc=s.article_id,
+                position=s.position,
+                when=by_id[s.article_id].when,
+                stems=stems,
             )
             for s, stems in rows
             if not is_heading_like(s.text)
@@ -494,8 +456,11 @@ class Newsroom:
                 fresh = [c for c in candidates if c.doc not in baseline]
                 if fresh:
                     new = summarize_candidates(
-                        fresh, words=config.new_words, algorithm=config.algorithm,
-                        known_concepts=frozenset(known), min_novel=MIN_NOVEL_CONCEPTS,
+                        fresh,
+                        words=config.new_words,
+                        algorithm=config.algorithm,
+                        known_concepts=frozenset(known),
+                        min_novel=MIN_NOVEL_CONCEPTS,
                     )
             chosen: list[Candidate] = []
             if summary:
@@ -512,8 +477,10 @@ class Newsroom:
 
         def cite(c: Candidate, *, updates_briefing: int | None = None) -> CitedSentence:
             return CitedSentence(
-                text=texts[c.key].text, sentence_id=c.key,
-                citation=_citation(by_id[c.doc]), updates_briefing=updates_briefing,
+                text=texts[c.key].text,
+                sentence_id=c.key,
+                citation=_citation(by_id[c.doc]),
+                updates_briefing=updates_briefing,
             )
 
         return StoryBrief(
@@ -528,9 +495,7 @@ class Newsroom:
 
     # ================================================================== feeds
 
-    async def add_feed(
-        self, url: str, *, audience: str, interval_s: int | None = None
-    ) -> Feed:
+    async def add_feed(self, url: str, *, audience: str, interval_s: int | None = None) -> Feed:
         """Follow a feed for an audience (re-adding updates its interval)."""
         check_url(url)
         if interval_s is not None and interval_s < 60:
@@ -626,7 +591,9 @@ def validate_timezone(name: str) -> str:
         close = [z for z in _timezones() if lowered and lowered in z.lower()][:3]
         if close:
             hint = f" (did you mean {', '.join(sorted(close))}?)"
-        raise InvalidInput(f"unknown timezone “{name}”: use an IANA name such as Europe/Berlin{hint}")
+        raise InvalidInput(
+            f"unknown timezone “{name}”: use an IANA name such as Europe/Berlin{hint}"
+        )
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as err:
@@ -647,7 +614,11 @@ def timezone_names(prefix: str, limit: int = 25) -> list[str]:
     """IANA timezone names containing `prefix` (case-insensitive), for autocomplete."""
     lowered = prefix.lower().strip()
     found = sorted(z for z in _timezones() if lowered in z.lower() and "/" in z)
-    starts = [z for z in found if z.lower().startswith(lowered) or z.lower().split("/")[-1].startswith(lowered)]
+    starts = [
+        z
+        for z in found
+        if z.lower().startswith(lowered) or z.lower().split("/")[-1].startswith(lowered)
+    ]
     rest = [z for z in found if z not in starts]
     return (starts + rest)[:limit]
 
@@ -670,7 +641,9 @@ def _source_texts(
         by_article.setdefault(sentence.article_id, []).append(sentence.text)
     return [
         SourceText(
-            article_id=a.id, outlet=a.label, published_at=a.published_at,
+            article_id=a.id,
+            outlet=a.label,
+            published_at=a.published_at,
             sentences=tuple(by_article.get(a.id, ())),
         )
         for a in articles

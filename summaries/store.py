@@ -10,12 +10,13 @@ import asyncio
 import json
 import logging
 import re
-from collections.abc import AsyncIterator, Iterable, Sequence
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -23,6 +24,8 @@ from summaries.errors import InvalidInput, NotFound
 from summaries.models import Article, Feed, SearchHit, Sentence, Story, Subscription
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: articles, sentences, full-text search, stories and their term index
@@ -328,263 +331,35 @@ class Store:
                 raise
             await self.db.execute("COMMIT")
 
-    # ------------------------------------------------------------------ duplicates
-
-    async def article_by_url(self, url: str) -> int | None:
-        async with self.db.execute("SELECT id FROM articles WHERE url = ?", (url,)) as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row else None
-
-    async def article_by_fingerprint(self, fingerprint: str) -> int | None:
-        async with self.db.execute(
-            "SELECT id FROM articles WHERE fingerprint = ?", (fingerprint,)
-        ) as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row else None
-
-    async def near_duplicates(self, simhash: int, max_distance: int) -> list[tuple[int, int]]:
-        """Stored articles whose simhash is within `max_distance` bits: (id, distance)."""
-        bands = _bands(simhash)
-        async with self.db.execute(
-            "SELECT id, simhash FROM articles WHERE band0 = ? OR band1 = ? OR band2 = ? "
-            "OR band3 = ? LIMIT 200",
-            bands,
-        ) as cur:
-            rows = await cur.fetchall()
-        out = []
-        for article_id, other in rows:
-            distance = (simhash ^ _unsigned(other)).bit_count()
-            if distance <= max_distance:
-                out.append((int(article_id), distance))
-        out.sort(key=lambda pair: (pair[1], pair[0]))
-        return out
-
     # ------------------------------------------------------------------ writing articles
 
-    async def insert_article(self, new: NewArticle, *, near_duplicate_of: int | None) -> int:
-        """Insert an article with its sentences and full-text row (inside a transaction)."""
-        b = _bands(new.simhash)
-        async with self.db.execute(
-            "INSERT INTO articles (url, source, outlet, title, author, published_at, fetched_at, "
-            "language, text, fingerprint, band0, band1, band2, band3, simhash, near_duplicate_of) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
-            (
-                new.url,
-                new.source,
-                new.outlet,
-                new.title,
-                new.author,
-                to_iso(new.published_at),
-                to_iso(new.fetched_at),
-                new.language,
-                new.text,
-                new.fingerprint,
-                *b,
-                _signed(new.simhash),
-                near_duplicate_of,
-            ),
-        ) as cur:
-            row = await cur.fetchone()
-        assert row is not None
-        article_id = int(row[0])
-        await self.db.executemany(
-            "INSERT INTO sentences (article_id, position, text, stems) VALUES (?,?,?,?)",
-            [(article_id, i, text, stems) for i, (text, stems) in enumerate(new.sentences)],
-        )
-        await self.db.execute(
-            "INSERT INTO articles_fts (rowid, title, text) VALUES (?,?,?)",
-            (article_id, new.title, new.text),
-        )
-        return article_id
+    async def run_sync(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `fn(connection)` on the database thread, in one hop.
 
-    async def document_frequencies(self, terms: Iterable[str]) -> tuple[int, dict[str, int]]:
-        """(number of articles counted, df of each term) for story assignment weights."""
-        wanted = [t for t in set(terms) if t not in self._df_cache]
-        for chunk in _chunks(wanted, 500):
-            marks = ",".join("?" * len(chunk))
-            async with self.db.execute(
-                f"SELECT term, df FROM term_df WHERE term IN ({marks})", chunk
-            ) as cur:
-                found = dict(await cur.fetchall())
-            for term in chunk:
-                self._df_cache[term] = int(found.get(term, 0))
-        async with self.db.execute("SELECT value FROM meta WHERE key = 'doc_count'") as cur:
-            row = await cur.fetchone()
-        total = int(row[0]) if row else 0
-        return total, {t: self._df_cache[t] for t in set(terms)}
+        aiosqlite sends every statement to its worker thread and back; storing one article
+        takes about twenty statements, and those round trips cost more than the SQL. A unit of
+        work written against the plain `sqlite3` connection runs there in one hop instead.
+        (Uses aiosqlite's `_execute`; the dependency is pinned below 1.0.)
+        """
+        conn = self.db._conn
+        result: T = await self.db._execute(fn, conn)
+        return result
 
-    async def count_terms(self, terms: Iterable[str]) -> None:
-        """Add one document to the document frequencies of `terms` (inside a transaction)."""
-        unique = sorted(set(terms))
-        await self.db.executemany(
-            "INSERT INTO term_df (term, df) VALUES (?, 1) "
-            "ON CONFLICT(term) DO UPDATE SET df = df + 1",
-            [(t,) for t in unique],
-        )
-        await self.db.execute(
-            "INSERT INTO meta (key, value) VALUES ('doc_count', '1') "
-            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
-        )
-        for t in unique:
-            if t in self._df_cache:
-                self._df_cache[t] += 1
+    async def write(self, fn: Callable[[Writer], T]) -> T:
+        """Run `fn(writer)` as one write transaction on the database thread."""
+        async with self._write_lock:
+            def unit(conn: sqlite3.Connection) -> T:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    out = fn(Writer(conn, self._df_cache))
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    self._df_cache.clear()
+                    raise
+                conn.execute("COMMIT")
+                return out
 
-    def forget_cached_counts(self) -> None:
-        """Drop cached document frequencies (after a rolled-back transaction)."""
-        self._df_cache.clear()
-
-    # ------------------------------------------------------------------ stories
-
-    async def story_candidates(self, terms: Sequence[str], limit: int = 12) -> list[int]:
-        """Live stories sharing the most weight on `terms`."""
-        if not terms:
-            return []
-        marks = ",".join("?" * len(terms))
-        async with self.db.execute(
-            f"SELECT story_id, SUM(weight) AS w FROM story_terms WHERE term IN ({marks}) "
-            f"GROUP BY story_id ORDER BY w DESC LIMIT ?",
-            (*terms, limit),
-        ) as cur:
-            rows = await cur.fetchall()
-        return [int(r[0]) for r in rows]
-
-    async def story_states(self, story_ids: Sequence[int]) -> list[StoryState]:
-        if not story_ids:
-            return []
-        marks = ",".join("?" * len(story_ids))
-        async with self.db.execute(
-            f"SELECT id, centroid, article_count, last_seen, first_seen, title_score FROM stories "
-            f"WHERE id IN ({marks}) AND merged_into IS NULL",
-            tuple(story_ids),
-        ) as cur:
-            rows = await cur.fetchall()
-        by_id = {
-            int(r[0]): StoryState(
-                id=int(r[0]),
-                centroid=json.loads(r[1]),
-                article_count=int(r[2]),
-                last_seen=_need(r[3]),
-                first_seen=_need(r[4]),
-                title_score=float(r[5]),
-            )
-            for r in rows
-        }
-        return [by_id[i] for i in story_ids if i in by_id]
-
-    async def create_story(
-        self,
-        *,
-        title: str,
-        article_id: int,
-        when: datetime,
-        created_at: datetime,
-        centroid: dict[str, float],
-    ) -> int:
-        async with self.db.execute(
-            "INSERT INTO stories (title, title_article_id, title_score, created_at, first_seen, "
-            "last_seen, article_count, centroid) VALUES (?,?,?,?,?,?,1,?) RETURNING id",
-            (
-                title,
-                article_id,
-                1.0,
-                to_iso(created_at),
-                to_iso(when),
-                to_iso(when),
-                json.dumps(centroid),
-            ),
-        ) as cur:
-            row = await cur.fetchone()
-        assert row is not None
-        story_id = int(row[0])
-        await self._write_terms(story_id, centroid)
-        await self.db.execute(
-            "UPDATE articles SET story_id = ?, story_score = 1.0 WHERE id = ?",
-            (story_id, article_id),
-        )
-        return story_id
-
-    async def join_story(
-        self,
-        story: StoryState,
-        *,
-        article_id: int,
-        title: str,
-        score: float,
-        when: datetime,
-        centroid: dict[str, float],
-    ) -> None:
-        first = min(story.first_seen, when)
-        last = max(story.last_seen, when)
-        if score > story.title_score and title:
-            await self.db.execute(
-                "UPDATE stories SET title = ?, title_article_id = ?, title_score = ? WHERE id = ?",
-                (title, article_id, score, story.id),
-            )
-        await self.db.execute(
-            "UPDATE stories SET article_count = article_count + 1, first_seen = ?, last_seen = ?, "
-            "centroid = ? WHERE id = ?",
-            (to_iso(first), to_iso(last), json.dumps(centroid), story.id),
-        )
-        await self.db.execute("DELETE FROM story_terms WHERE story_id = ?", (story.id,))
-        await self._write_terms(story.id, centroid)
-        await self.db.execute(
-            "UPDATE articles SET story_id = ?, story_score = ? WHERE id = ?",
-            (story.id, score, article_id),
-        )
-
-    async def merge_stories(
-        self, keep: StoryState, gone: StoryState, centroid: dict[str, float]
-    ) -> None:
-        """Move every article of `gone` into `keep` (inside a transaction)."""
-        await self.db.execute(
-            "UPDATE articles SET story_id = ? WHERE story_id = ?", (keep.id, gone.id)
-        )
-        await self.db.execute(
-            "UPDATE delivery_articles SET story_id = ? WHERE story_id = ?", (keep.id, gone.id)
-        )
-        await self.db.execute(
-            "UPDATE delivery_sentences SET story_id = ? WHERE story_id = ?", (keep.id, gone.id)
-        )
-        await self.db.execute(
-            "UPDATE stories SET merged_into = ?, article_count = 0 WHERE id = ?", (keep.id, gone.id)
-        )
-        await self.db.execute("DELETE FROM story_terms WHERE story_id = ?", (gone.id,))
-        await self.db.execute("DELETE FROM story_terms WHERE story_id = ?", (keep.id,))
-        await self._write_terms(keep.id, centroid)
-        # the better-scoring headline wins
-        await self.db.execute(
-            "UPDATE stories SET article_count = ?, first_seen = ?, last_seen = ?, centroid = ?, "
-            "title = CASE WHEN ? > title_score THEN (SELECT title FROM stories WHERE id = ?) "
-            "ELSE title END, "
-            "title_score = MAX(title_score, ?) WHERE id = ?",
-            (
-                keep.article_count + gone.article_count,
-                to_iso(min(keep.first_seen, gone.first_seen)),
-                to_iso(max(keep.last_seen, gone.last_seen)),
-                json.dumps(centroid),
-                gone.title_score,
-                gone.id,
-                gone.title_score,
-                keep.id,
-            ),
-        )
-
-    async def attach_copy(self, article_id: int, story_id: int, when: datetime) -> None:
-        """Put a near-duplicate (syndicated copy) in its original's story without re-weighting it."""
-        await self.db.execute(
-            "UPDATE articles SET story_id = ? WHERE id = ?", (story_id, article_id)
-        )
-        await self.db.execute(
-            "UPDATE stories SET article_count = article_count + 1, "
-            "first_seen = MIN(first_seen, ?), last_seen = MAX(last_seen, ?) WHERE id = ?",
-            (to_iso(when), to_iso(when), story_id),
-        )
-
-    async def _write_terms(self, story_id: int, centroid: dict[str, float]) -> None:
-        await self.db.executemany(
-            "INSERT INTO story_terms (term, story_id, weight) VALUES (?,?,?)",
-            [(t, story_id, w) for t, w in centroid.items()],
-        )
+            return await self.run_sync(unit)
 
     async def resolve_story(self, story_id: int) -> int:
         """Follow merges to the live story; NotFound when the id never existed."""
@@ -714,6 +489,12 @@ class Store:
         return out[:limit]
 
     # ------------------------------------------------------------------ reading articles
+
+    async def article_by_url(self, url: str) -> int | None:
+        """The id of the article stored from `url`, if any (lets feed polls skip known entries)."""
+        async with self.db.execute("SELECT id FROM articles WHERE url = ?", (url,)) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else None
 
     async def article(self, article_id: int) -> Article:
         async with self.db.execute(
@@ -1035,6 +816,216 @@ class Store:
                 "UPDATE subscriptions SET last_error = ?, last_error_at = ? WHERE id = ?",
                 (error, to_iso(now) if error else None, subscription_id),
             )
+
+
+class Writer:
+    """Synchronous writes of one transaction, on the database thread (see `Store.write`)."""
+
+    def __init__(self, conn: sqlite3.Connection, df_cache: dict[str, int]) -> None:
+        self.conn = conn
+        self._df = df_cache
+
+    def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = self.conn.execute(sql, params).fetchone()
+        return row[0] if row else None
+
+    # duplicates
+
+    def article_by_url(self, url: str) -> int | None:
+        return self._one("SELECT id FROM articles WHERE url = ?", (url,))
+
+    def article_by_fingerprint(self, fingerprint: str) -> int | None:
+        return self._one("SELECT id FROM articles WHERE fingerprint = ?", (fingerprint,))
+
+    def near_duplicates(self, simhash: int, max_distance: int) -> list[tuple[int, int]]:
+        """Stored originals whose simhash is within `max_distance` bits: (id, distance)."""
+        rows = self.conn.execute(
+            "SELECT id, simhash FROM articles WHERE (band0 = ? OR band1 = ? OR band2 = ? "
+            "OR band3 = ?) AND near_duplicate_of IS NULL LIMIT 200",
+            _bands(simhash),
+        ).fetchall()
+        out = []
+        for article_id, other in rows:
+            distance = (simhash ^ _unsigned(other)).bit_count()
+            if distance <= max_distance:
+                out.append((int(article_id), distance))
+        out.sort(key=lambda pair: (pair[1], pair[0]))
+        return out
+
+    def story_of(self, article_id: int) -> int | None:
+        return self._one("SELECT story_id FROM articles WHERE id = ?", (article_id,))
+
+    # articles
+
+    def insert_article(self, new: NewArticle, *, near_duplicate_of: int | None) -> int:
+        """Insert an article with its sentences and full-text row."""
+        article_id = int(
+            self._one(
+                "INSERT INTO articles (url, source, outlet, title, author, published_at, "
+                "fetched_at, language, text, fingerprint, band0, band1, band2, band3, simhash, "
+                "near_duplicate_of) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+                (
+                    new.url, new.source, new.outlet, new.title, new.author,
+                    to_iso(new.published_at), to_iso(new.fetched_at), new.language, new.text,
+                    new.fingerprint, *_bands(new.simhash), _signed(new.simhash),
+                    near_duplicate_of,
+                ),
+            )
+        )
+        self.conn.executemany(
+            "INSERT INTO sentences (article_id, position, text, stems) VALUES (?,?,?,?)",
+            [(article_id, i, text, stems) for i, (text, stems) in enumerate(new.sentences)],
+        )
+        self.conn.execute(
+            "INSERT INTO articles_fts (rowid, title, text) VALUES (?,?,?)",
+            (article_id, new.title, new.text),
+        )
+        return article_id
+
+    def document_frequencies(self, terms: Iterable[str]) -> tuple[int, dict[str, int]]:
+        """(articles counted so far, document frequency of each term)."""
+        unique = set(terms)
+        wanted = [t for t in unique if t not in self._df]
+        for chunk in _chunks(wanted, 500):
+            marks = ",".join("?" * len(chunk))
+            found = dict(
+                self.conn.execute(
+                    f"SELECT term, df FROM term_df WHERE term IN ({marks})", chunk
+                ).fetchall()
+            )
+            for term in chunk:
+                self._df[term] = int(found.get(term, 0))
+        total = int(self._one("SELECT value FROM meta WHERE key = 'doc_count'") or 0)
+        return total, {t: self._df[t] for t in unique}
+
+    def count_terms(self, terms: Iterable[str]) -> None:
+        """Count one more document for each of `terms`."""
+        unique = sorted(set(terms))
+        self.conn.executemany(
+            "INSERT INTO term_df (term, df) VALUES (?, 1) "
+            "ON CONFLICT(term) DO UPDATE SET df = df + 1",
+            [(t,) for t in unique],
+        )
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('doc_count', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+        for t in unique:
+            if t in self._df:
+                self._df[t] += 1
+
+    # stories
+
+    def story_candidates(self, terms: Sequence[str], limit: int = 12) -> list[int]:
+        """Live stories sharing the most weight on `terms`."""
+        if not terms:
+            return []
+        marks = ",".join("?" * len(terms))
+        rows = self.conn.execute(
+            f"SELECT story_id, SUM(weight) AS w FROM story_terms WHERE term IN ({marks}) "
+            f"GROUP BY story_id ORDER BY w DESC LIMIT ?",
+            (*terms, limit),
+        ).fetchall()
+        return [int(r[0]) for r in rows]
+
+    def story_states(self, story_ids: Sequence[int]) -> list[StoryState]:
+        if not story_ids:
+            return []
+        marks = ",".join("?" * len(story_ids))
+        rows = self.conn.execute(
+            f"SELECT id, centroid, article_count, last_seen, first_seen, title_score "
+            f"FROM stories WHERE id IN ({marks}) AND merged_into IS NULL",
+            tuple(story_ids),
+        ).fetchall()
+        by_id = {
+            int(r[0]): StoryState(
+                id=int(r[0]), centroid=json.loads(r[1]), article_count=int(r[2]),
+                last_seen=_need(r[3]), first_seen=_need(r[4]), title_score=float(r[5]),
+            )
+            for r in rows
+        }
+        return [by_id[i] for i in story_ids if i in by_id]
+
+    def create_story(
+        self, *, title: str, article_id: int, when: datetime, created_at: datetime,
+        centroid: dict[str, float], title_score: float,
+    ) -> int:
+        story_id = int(
+            self._one(
+                "INSERT INTO stories (title, title_article_id, title_score, created_at, "
+                "first_seen, last_seen, article_count, centroid) VALUES (?,?,?,?,?,?,1,?) "
+                "RETURNING id",
+                (title, article_id, title_score, to_iso(created_at), to_iso(when), to_iso(when),
+                 json.dumps(centroid)),
+            )
+        )
+        self._write_terms(story_id, centroid)
+        self.conn.execute(
+            "UPDATE articles SET story_id = ?, story_score = ? WHERE id = ?",
+            (story_id, title_score, article_id),
+        )
+        return story_id
+
+    def join_story(
+        self, story: StoryState, *, article_id: int, title: str, score: float, when: datetime,
+        centroid: dict[str, float],
+    ) -> None:
+        if score > story.title_score and title:
+            self.conn.execute(
+                "UPDATE stories SET title = ?, title_article_id = ?, title_score = ? WHERE id = ?",
+                (title, article_id, score, story.id),
+            )
+        self.conn.execute(
+            "UPDATE stories SET article_count = article_count + 1, first_seen = ?, "
+            "last_seen = ?, centroid = ? WHERE id = ?",
+            (to_iso(min(story.first_seen, when)), to_iso(max(story.last_seen, when)),
+             json.dumps(centroid), story.id),
+        )
+        self.conn.execute("DELETE FROM story_terms WHERE story_id = ?", (story.id,))
+        self._write_terms(story.id, centroid)
+        self.conn.execute(
+            "UPDATE articles SET story_id = ?, story_score = ? WHERE id = ?",
+            (story.id, score, article_id),
+        )
+
+    def merge_stories(self, keep: StoryState, gone: StoryState, centroid: dict[str, float]) -> None:
+        """Move every article (and delivery record) of `gone` into `keep`."""
+        for table in ("articles", "delivery_articles", "delivery_sentences"):
+            self.conn.execute(
+                f"UPDATE {table} SET story_id = ? WHERE story_id = ?", (keep.id, gone.id)
+            )
+        self.conn.execute(
+            "UPDATE stories SET merged_into = ?, article_count = 0 WHERE id = ?", (keep.id, gone.id)
+        )
+        self.conn.execute("DELETE FROM story_terms WHERE story_id IN (?, ?)", (gone.id, keep.id))
+        self._write_terms(keep.id, centroid)
+        # the better-scoring headline wins
+        self.conn.execute(
+            "UPDATE stories SET article_count = ?, first_seen = ?, last_seen = ?, centroid = ?, "
+            "title = CASE WHEN ? > title_score THEN (SELECT title FROM stories WHERE id = ?) "
+            "ELSE title END, title_score = MAX(title_score, ?) WHERE id = ?",
+            (
+                keep.article_count + gone.article_count,
+                to_iso(min(keep.first_seen, gone.first_seen)),
+                to_iso(max(keep.last_seen, gone.last_seen)),
+                json.dumps(centroid), gone.title_score, gone.id, gone.title_score, keep.id,
+            ),
+        )
+
+    def attach_copy(self, article_id: int, story_id: int, when: datetime) -> None:
+        """Put a syndicated copy in its original's story without re-weighting the story."""
+        self.conn.execute("UPDATE articles SET story_id = ? WHERE id = ?", (story_id, article_id))
+        self.conn.execute(
+            "UPDATE stories SET article_count = article_count + 1, "
+            "first_seen = MIN(first_seen, ?), last_seen = MAX(last_seen, ?) WHERE id = ?",
+            (to_iso(when), to_iso(when), story_id),
+        )
+
+    def _write_terms(self, story_id: int, centroid: dict[str, float]) -> None:
+        self.conn.executemany(
+            "INSERT INTO story_terms (term, story_id, weight) VALUES (?,?,?)",
+            [(t, story_id, w) for t, w in centroid.items()],
+        )
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:

@@ -13,12 +13,16 @@ from __future__ import annotations
 
 import logging
 import math
-from collections import Counter
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
 
 from summaries.text import content_stems, names
+
+if TYPE_CHECKING:
+    from summaries.store import StoryState
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +54,11 @@ class StoryRules:
     window_days: float = 10.0
 
 
-def article_terms(title: str, sentence_stems: Iterable[Iterable[str]], text: str) -> Counter[str]:
+def article_terms(
+    title: str, sentence_stems: Iterable[Iterable[str]], text: str
+) -> dict[str, float]:
     """Raw term counts of an article: content stems, figures and names (boosted)."""
-    counts: Counter[str] = Counter()
+    counts: dict[str, float] = defaultdict(float)
     for stems in sentence_stems:
         for s in stems:
             if s[:1].isdigit():
@@ -65,10 +71,12 @@ def article_terms(title: str, sentence_stems: Iterable[Iterable[str]], text: str
             counts["@" + name.lower()] += NAME_BOOST
     for s in content_stems(title):
         counts[s] += TITLE_BOOST
-    return counts
+    return dict(counts)
 
 
-def tfidf(counts: Mapping[str, float], df: Mapping[str, int], total: int, *, keep: int = ARTICLE_TERMS) -> dict[str, float]:
+def tfidf(
+    counts: Mapping[str, float], df: Mapping[str, int], total: int, *, keep: int = ARTICLE_TERMS
+) -> dict[str, float]:
     """Unit-length tf-idf vector of the `keep` heaviest terms (sublinear tf, smoothed idf)."""
     weights: dict[str, float] = {}
     for term, count in counts.items():
@@ -97,7 +105,9 @@ def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
     return dot / (na * nb) if na and nb else 0.0
 
 
-def add_to_centroid(centroid: Mapping[str, float], vec: Mapping[str, float], count: int) -> dict[str, float]:
+def add_to_centroid(
+    centroid: Mapping[str, float], vec: Mapping[str, float], count: int
+) -> dict[str, float]:
     """Mean of `count` member vectors plus `vec`, truncated to its heaviest terms."""
     merged: dict[str, float] = {t: w * count for t, w in centroid.items()}
     for t, w in vec.items():
@@ -107,7 +117,9 @@ def add_to_centroid(centroid: Mapping[str, float], vec: Mapping[str, float], cou
     return {t: round(w / n, 6) for t, w in top}
 
 
-def merge_centroids(a: Mapping[str, float], na: int, b: Mapping[str, float], nb: int) -> dict[str, float]:
+def merge_centroids(
+    a: Mapping[str, float], na: int, b: Mapping[str, float], nb: int
+) -> dict[str, float]:
     """Weighted mean of two story centroids, truncated."""
     merged: dict[str, float] = {t: w * na for t, w in a.items()}
     for t, w in b.items():
@@ -132,3 +144,98 @@ def join_threshold(rules: StoryRules, gap: float) -> float:
         return rules.join
     doublings = math.log2(gap / rules.window_days)
     return min(rules.join + rules.per_doubling * doublings, rules.join_max)
+
+
+class StoryWriter(Protocol):
+    """What story assignment needs from the store's write transaction (`store.Writer`)."""
+
+    def document_frequencies(self, terms: Iterable[str]) -> tuple[int, dict[str, int]]: ...
+    def count_terms(self, terms: Iterable[str]) -> None: ...
+    def story_candidates(self, terms: Sequence[str], limit: int = 12) -> list[int]: ...
+    def story_states(self, story_ids: Sequence[int]) -> list[StoryState]: ...
+    def create_story(
+        self, *, title: str, article_id: int, when: datetime, created_at: datetime,
+        centroid: dict[str, float], title_score: float,
+    ) -> int: ...
+    def join_story(
+        self, story: StoryState, *, article_id: int, title: str, score: float, when: datetime,
+        centroid: dict[str, float],
+    ) -> None: ...
+    def merge_stories(
+        self, keep: StoryState, gone: StoryState, centroid: dict[str, float]
+    ) -> None: ...
+
+
+PROBE_TERMS = 15
+# A story's first headline is a placeholder until an article closer to the story's centre
+# (cosine similarity to the centroid at joining) comes along.
+FIRST_TITLE_SCORE = 0.5
+
+
+def assign_story(
+    w: StoryWriter,
+    *,
+    article_id: int,
+    title: str,
+    terms: Mapping[str, float],
+    when: datetime,
+    dated: bool,
+    now: datetime,
+    rules: StoryRules,
+) -> int:
+    """Put a stored article into the story it covers, or open a story; returns the story id.
+
+    Runs inside the article's write transaction. Candidate stories are those sharing the
+    article's heaviest terms; the most similar one above the (time-dependent) threshold wins.
+    After joining, the grown story is merged with neighbours that now clearly cover the same
+    thing.
+    """
+    total, df = w.document_frequencies(terms)
+    vec = tfidf(terms, df, total)
+    w.count_terms(terms)
+    probe = sorted(vec, key=lambda t: -vec[t])[:PROBE_TERMS]
+    best: tuple[float, StoryState] | None = None
+    for state in w.story_states(w.story_candidates(probe)):
+        sim = cosine(vec, state.centroid)
+        # an undated article's fetch time says nothing about when the news happened
+        gap = gap_days(when, state.first_seen, state.last_seen) if dated else 0.0
+        if sim >= join_threshold(rules, gap) and (best is None or sim > best[0]):
+            best = (sim, state)
+    if best is None:
+        return w.create_story(
+            title=title, article_id=article_id, when=when, created_at=now,
+            centroid={t: round(x, 6) for t, x in vec.items()}, title_score=FIRST_TITLE_SCORE,
+        )
+    sim, state = best
+    centroid = add_to_centroid(state.centroid, vec, state.article_count)
+    w.join_story(state, article_id=article_id, title=title, score=sim, when=when, centroid=centroid)
+    grown = replace(
+        state,
+        centroid=centroid,
+        article_count=state.article_count + 1,
+        first_seen=min(state.first_seen, when),
+        last_seen=max(state.last_seen, when),
+    )
+    return _merge_neighbours(w, grown, rules)
+
+
+def _merge_neighbours(w: StoryWriter, story: StoryState, rules: StoryRules) -> int:
+    probe = sorted(story.centroid, key=lambda t: -story.centroid[t])[:PROBE_TERMS]
+    ids = [i for i in w.story_candidates(probe, limit=6) if i != story.id]
+    for other in w.story_states(ids):
+        sim = cosine(story.centroid, other.centroid)
+        gap = gap_days(other.last_seen, story.first_seen, story.last_seen)
+        if sim < max(rules.merge, join_threshold(rules, gap)):
+            continue
+        keep, gone = (story, other) if story.article_count >= other.article_count else (other, story)
+        centroid = merge_centroids(keep.centroid, keep.article_count, gone.centroid, gone.article_count)
+        w.merge_stories(keep, gone, centroid)
+        log.info("merged story %s into %s (similarity %.2f)", gone.id, keep.id, sim)
+        story = replace(
+            keep,
+            centroid=centroid,
+            article_count=keep.article_count + gone.article_count,
+            first_seen=min(keep.first_seen, gone.first_seen),
+            last_seen=max(keep.last_seen, gone.last_seen),
+        )
+    return story.id

@@ -10,6 +10,7 @@ stemmer (pure Python, shipped with NLTK, no data files).
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from collections.abc import Iterable
@@ -170,7 +171,7 @@ def concepts(sentence: str) -> set[str]:
     """
     stems = content_stems(sentence)
     out: set[str] = set()
-    for a, b in zip(stems, stems[1:], strict=False):
+    for a, b in itertools.pairwise(stems):
         out.add(f"{a} {b}")
     for s in stems:
         if s[:1].isdigit():
