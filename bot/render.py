@@ -493,7 +493,11 @@ def _ingest_line(result: IngestResult) -> str:
     if result.status == "duplicate":
         out = f"Duplicate: {title} is already stored as article {result.article_id}"
         return out + (f" ({_one_line(result.reason)})." if result.reason else ".")
-    return f"Rejected {_one_line(result.input)}: {_one_line(result.reason or 'no reason given')}"
+    reason = _one_line(result.reason or "no reason given")
+    source = _one_line(result.input)
+    if source and source in reason:
+        return f"Rejected: {reason}"
+    return f"Rejected {source}: {reason}"
 
 
 def search_reply(query: str, hits: Sequence[SearchHit], stories: Sequence[Story] = ()) -> Reply:

@@ -189,3 +189,60 @@ class FakeMessage:
     author: FakeUser = field(default_factory=FakeUser)
     channel: FakeChannel = field(default_factory=lambda: FakeChannel(id=8001, name="dm"))
     guild: FakeGuild | None = None
+
+
+@dataclass
+class FakeAttachment:
+    """An uploaded file."""
+
+    filename: str
+    data: bytes
+    content_type: str | None = "text/plain"
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    async def read(self) -> bytes:
+        return self.data
+
+
+class FakeHTTPResponse:
+    """Enough of aiohttp's response for discord.HTTPException subclasses."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        self.status = status
+        self.reason = reason
+
+
+def forbidden(code: int = 50013, message: str = "Missing Permissions") -> discord.Forbidden:
+    return discord.Forbidden(FakeHTTPResponse(403, "Forbidden"), {"code": code, "message": message})  # type: ignore[arg-type]
+
+
+def not_found(code: int = 10003, message: str = "Unknown Channel") -> discord.NotFound:
+    return discord.NotFound(FakeHTTPResponse(404, "Not Found"), {"code": code, "message": message})  # type: ignore[arg-type]
+
+
+class FakeClient:
+    """What post_briefing uses of a discord.Client: cached and fetched channels and users."""
+
+    def __init__(self) -> None:
+        self.channels: dict[int, FakeChannel] = {}
+        self.users: dict[int, FakeChannel] = {}
+        self.fetch_error: BaseException | None = None
+
+    def get_channel(self, channel_id: int) -> FakeChannel | None:
+        return None
+
+    async def fetch_channel(self, channel_id: int) -> FakeChannel:
+        if self.fetch_error is not None:
+            raise self.fetch_error
+        return self.channels[channel_id]
+
+    def get_user(self, user_id: int) -> FakeChannel | None:
+        return self.users.get(user_id)
+
+    async def fetch_user(self, user_id: int) -> FakeChannel:
+        if self.fetch_error is not None:
+            raise self.fetch_error
+        return self.users[user_id]

@@ -48,11 +48,15 @@ async def open_room(tmp_path: Path, clock: Clock | None = None) -> AsyncIterator
 async def add_quay_story(room: Newsroom) -> None:
     """Two outlets on the quay reopening (they disagree on a name and a figure)."""
     await room.ingest_text(
-        QUAY_COAST, title="Velmar quay reopens", outlet="Coast Times",
+        QUAY_COAST,
+        title="Velmar quay reopens",
+        outlet="Coast Times",
         url="https://coast.example/velmar",
     )
     await room.ingest_text(
-        QUAY_HERALD, title="North quay open again", outlet="Bay Herald",
+        QUAY_HERALD,
+        title="North quay open again",
+        outlet="Bay Herald",
         url="https://herald.example/velmar",
     )
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import pytest
+from sample_news import QUAY_UNION, add_quay_story, open_room
 
 from bot.shell import GREETING, run_shell
 from summaries.newsroom import Newsroom
-from sample_news import QUAY_UNION, add_quay_story, open_room
 
 BRIEF = (
     "Briefing: 1 story.\n"
@@ -32,7 +31,9 @@ BRIEF = (
 
 async def _session(room: Newsroom, *lines: str, audience: str = "cli:shell") -> str:
     out = io.StringIO()
-    code = await run_shell(room, io.StringIO("".join(f"{x}\n" for x in lines)), out, audience=audience)
+    code = await run_shell(
+        room, io.StringIO("".join(f"{x}\n" for x in lines)), out, audience=audience
+    )
     assert code == 0
     return out.getvalue()
 
@@ -43,9 +44,7 @@ async def test_brief_then_whatsnew_shows_nothing_new_and_records_one_delivery(
     async with open_room(tmp_path) as room:
         await add_quay_story(room)
         output = await _session(room, "/brief", "/whatsnew")
-        assert output == (
-            f"{GREETING}\n{BRIEF}\nNothing new since your last briefing.\n\n"
-        )
+        assert output == (f"{GREETING}\n{BRIEF}\nNothing new since your last briefing.\n\n")
         assert await room.store.delivery_count("cli:shell") == 1
         assert await room.store.delivery_count("cli:other") == 0
 
@@ -129,7 +128,11 @@ async def test_digest_settings_are_validated_and_stored(tmp_path: Path) -> None:
 async def test_feeds_add_list_remove(tmp_path: Path) -> None:
     async with open_room(tmp_path) as room:
         output = await _session(
-            room, "/feed add https://coast.example/rss", "/feed list", "/feed remove 1", "/feed list"
+            room,
+            "/feed add https://coast.example/rss",
+            "/feed list",
+            "/feed remove 1",
+            "/feed list",
         )
         assert await room.feeds() == []
     assert output == (
@@ -151,10 +154,6 @@ async def test_unknown_words_get_help_and_quit_stops_reading(tmp_path: Path) -> 
     assert "Briefing" not in output and "No stories" not in output
 
 
-@pytest.mark.xfail(
-    reason="summaries/store.py stories_matching calls bm25() inside MIN(): SQLite refuses it",
-    strict=False,
-)
 async def test_brief_on_a_topic(tmp_path: Path) -> None:
     async with open_room(tmp_path) as room:
         await add_quay_story(room)
