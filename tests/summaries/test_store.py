@@ -1,0 +1,229 @@
+"""The SQLite store seen from outside: schema, migrations, pragmas, FTS safety, rows written."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from summaries.errors import InvalidInput
+from summaries.newsroom import Newsroom
+from summaries.store import MIGRATIONS, Store, to_iso
+
+Sql = Callable[..., list[tuple[Any, ...]]]
+
+EXPECTED_TABLES = {
+    "articles",
+    "sentences",
+    "articles_fts",
+    "stories",
+    "story_terms",
+    "term_df",
+    "meta",
+    "subscriptions",
+    "deliveries",
+    "delivery_articles",
+    "delivery_sentences",
+    "feeds",
+}
+
+
+def _tables(sql: Sql, db: Path) -> set[str]:
+    return {r[0] for r in sql(db, "SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+# ------------------------------------------------------------------------------ migrations
+
+
+async def test_fresh_database_gets_schema_version_2_wal_and_foreign_keys(
+    db_path: Path, sql: Sql
+) -> None:
+    async with Store(db_path) as store:
+        assert await store.schema_version() == 2
+        async with store.db.execute("PRAGMA foreign_keys") as cur:
+            assert (await cur.fetchone()) == (1,)
+        # foreign keys are enforced: a sentence of an article that does not exist is refused
+        with pytest.raises(sqlite3.IntegrityError):
+            await store.db.execute(
+                "INSERT INTO sentences (article_id, position, text, stems) VALUES (999, 0, 'x', '')"
+            )
+    assert sql(db_path, "PRAGMA user_version") == [(2,)]
+    # WAL is a property of the file: any other connection sees it
+    assert sql(db_path, "PRAGMA journal_mode") == [("wal",)]
+    assert EXPECTED_TABLES <= _tables(sql, db_path)
+
+
+async def test_reopening_applies_no_migration_twice_and_keeps_data(
+    db_path: Path, sql: Sql, caplog: pytest.LogCaptureFixture, samples: Any
+) -> None:
+    caplog.set_level(logging.INFO, logger="summaries.store")
+    async with Newsroom(db_path) as room:
+        stored = await room.ingest_text(samples.orchard, source="orchard.txt")
+    applied_first = [r.getMessage() for r in caplog.records if "applied migration" in r.message]
+    assert len(applied_first) == len(MIGRATIONS) == 2
+    caplog.clear()
+    for _ in range(2):
+        async with Newsroom(db_path) as room:
+            assert await room.store.schema_version() == 2
+            assert [a.id for a in await room.articles()] == [stored.article_id]
+    assert not [r for r in caplog.records if "applied migration" in r.message]
+    assert sql(db_path, "SELECT COUNT(*) FROM articles") == [(1,)]
+
+
+async def test_database_from_a_newer_briefbot_is_refused_clearly_and_left_alone(
+    db_path: Path, sql: Sql
+) -> None:
+    con = sqlite3.connect(db_path)
+    con.execute("PRAGMA user_version = 7")
+    con.close()
+    with pytest.raises(InvalidInput) as err:
+        await Store(db_path).open()
+    message = str(err.value)
+    assert "schema version 7" in message
+    assert "newer than this briefbot" in message
+    assert "upgrade briefbot" in message
+    assert sql(db_path, "PRAGMA user_version") == [(7,)]
+    assert "articles" not in _tables(sql, db_path)
+
+
+async def test_version_1_database_is_upgraded_to_2(db_path: Path, sql: Sql) -> None:
+    con = sqlite3.connect(db_path)
+    con.executescript(MIGRATIONS[0])
+    con.execute("PRAGMA user_version = 1")
+    con.close()
+    async with Store(db_path) as store:
+        assert await store.schema_version() == 2
+    assert {"deliveries", "feeds", "subscriptions"} <= _tables(sql, db_path)
+
+
+async def test_a_failing_migration_is_rolled_back_as_a_whole(db_path: Path, sql: Sql) -> None:
+    con = sqlite3.connect(db_path)
+    con.executescript(MIGRATIONS[0])
+    # a stray table makes migration 2 fail half-way (its last statement creates "feeds")
+    con.execute("CREATE TABLE feeds (x INTEGER)")
+    con.execute("PRAGMA user_version = 1")
+    con.commit()
+    con.close()
+    with pytest.raises(sqlite3.OperationalError):
+        await Store(db_path).open()
+    assert sql(db_path, "PRAGMA user_version") == [(1,)]
+    tables = _tables(sql, db_path)
+    assert "subscriptions" not in tables  # created earlier in migration 2, rolled back
+    assert "deliveries" not in tables
+
+
+async def test_database_in_a_missing_folder_gives_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match=r"folder .*nowhere does not exist"):
+        await Store(tmp_path / "nowhere" / "x.db").open()
+
+
+# ------------------------------------------------------------------------------ rows written
+
+
+async def test_stored_article_has_sentences_fts_row_and_story(
+    room: Newsroom, db_path: Path, sql: Sql, samples: Any
+) -> None:
+    result = await room.ingest_text(samples.comet, source="comet.txt", outlet="Star Gazette")
+    assert result.status == "stored"
+    aid = result.article_id
+    [(title, outlet, story_id, dup)] = sql(
+        db_path,
+        "SELECT title, outlet, story_id, near_duplicate_of FROM articles WHERE id = ?",
+        [aid],
+    )
+    assert title == "Amateur Astronomers Track Bright Comet Over Northern Skies"
+    assert outlet == "Star Gazette"
+    assert story_id == result.story_id
+    assert dup is None
+    sentences = [
+        r[0]
+        for r in sql(
+            db_path, "SELECT text FROM sentences WHERE article_id = ? ORDER BY position", [aid]
+        )
+    ]
+    assert sentences[0].startswith("A comet discovered in March by an amateur astronomer")
+    assert sentences[-1] == (
+        "Observatories in the mountains reported a faint blue tail about two degrees long."
+    )
+    assert sql(db_path, "SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'binoculars'") == [
+        (aid,)
+    ]
+    assert sql(db_path, "SELECT title, article_count FROM stories WHERE id = ?", [story_id]) == [
+        (title, 1)
+    ]
+
+
+async def test_store_refuses_naive_datetimes() -> None:
+    from datetime import datetime
+
+    from summaries.store import to_iso
+
+    with pytest.raises(ValueError, match="naive"):
+        to_iso(datetime(2025, 1, 1))
+
+
+# ------------------------------------------------------------------------------ search
+
+
+async def test_search_ranks_matches_and_highlights_snippets(room: Newsroom, samples: Any) -> None:
+    for name, text in samples.unrelated.items():
+        await room.ingest_text(text, source=f"{name}.txt")
+    hits = await room.search("cherry growers")
+    assert [h.article.title for h in hits] == ["Hillside Orchards Report Record Cherry Harvest"]
+    assert "**" in hits[0].snippet
+    assert "cherry" in hits[0].snippet.lower()
+    # a word in one title and in another article's text: the title match ranks first
+    await room.ingest_text(
+        "Comet Dust Found in Orchard Soil\n\nScientists sampling soil in the Marrow Hills "
+        "orchards found microscopic grains they believe came from a comet that passed "
+        "centuries ago, the university said on Friday. The grains are kept in the library.",
+        source="dust.txt",
+    )
+    titles = [h.article.title for h in await room.search("library")]
+    assert titles == [
+        "City Library Opens Robotics Workshop for Teenagers",
+        "Comet Dust Found in Orchard Soil",
+    ]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"',
+        '"cherry',
+        "cherry*",
+        "*",
+        "AND(",
+        "cherry AND(",
+        "NEAR(",
+        "OR",
+        "NOT",
+        "-cherry",
+        "title:cherry",
+        "o'brien",
+        "(((",
+        "^cherry",
+        "cherry + comet",
+        "{x}",
+        'a"b"c',
+    ],
+)
+async def test_search_never_crashes_on_fts_syntax(room: Newsroom, samples: Any, query: str) -> None:
+    await room.ingest_text(samples.orchard, source="orchard.txt")
+    try:
+        hits = await room.search(query)
+    except InvalidInput as err:  # only "no searchable word" may be refused
+        assert str(err) == "the search needs at least one word"
+    else:
+        assert isinstance(hits, list)
+
+
+@pytest.mark.parametrize("query", ["", "   ", '"', "*", "(("])
+async def test_search_without_words_is_a_clear_error(room: Newsroom, query: str) -> None:
+    with pytest.raises(InvalidInput, match=r"^the search needs at least one word$"):
+        await room.search(query)
