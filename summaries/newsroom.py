@@ -474,6 +474,9 @@ class Newsroom:
 
         chosen, new, sources = await asyncio.to_thread(compute)
         found = await asyncio.to_thread(discrepancies, sources)
+        if not summary and baseline is not None:
+            # "what is new" repeats no disagreement the audience could already see
+            found = [d for d in found if any(i not in baseline for ids in d.article_ids for i in ids)]
 
         def cite(c: Candidate, *, updates_briefing: int | None = None) -> CitedSentence:
             return CitedSentence(
