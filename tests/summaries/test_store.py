@@ -159,10 +159,6 @@ async def test_stored_article_has_sentences_fts_row_and_story(
 
 
 async def test_store_refuses_naive_datetimes() -> None:
-    from datetime import datetime
-
-    from summaries.store import to_iso
-
     with pytest.raises(ValueError, match="naive"):
         to_iso(datetime(2025, 1, 1))
 
