@@ -98,15 +98,12 @@ def lexrank_scores(
     blocks: list[sp.csr_matrix] = []
     for start in range(0, n, _BLOCK):
         stop = min(start + _BLOCK, n)
-        dots = (weighted[start:stop] @ transposed).tocoo()
-        cosine = dots.data * inv[dots.row + start] * inv[dots.col]
-        keep = cosine > threshold
-        blocks.append(
-            sp.csr_matrix(
-                (np.ones(int(keep.sum())), (dots.row[keep], dots.col[keep])),
-                shape=(stop - start, n),
-            )
-        )
+        block = (weighted[start:stop] @ transposed).tocsr()
+        rows = np.repeat(np.arange(start, stop), np.diff(block.indptr))
+        cosine = block.data * inv[rows] * inv[block.indices]
+        block.data = (cosine > threshold).astype(np.float64)
+        block.eliminate_zeros()
+        blocks.append(block)
     adjacency = sp.vstack(blocks).tocsr() if blocks else sp.csr_matrix((n, n))
     degrees = np.asarray(adjacency.sum(axis=1)).ravel()
     degrees[degrees == 0] = 1.0
@@ -162,17 +159,13 @@ def textrank_scores(
     blocks: list[sp.csr_matrix] = []
     for start in range(0, n, _BLOCK):
         stop = min(start + _BLOCK, n)
-        shared = (counts[start:stop] @ counts_t).tocoo()
-        rows = shared.row + start
-        norm = loglen[rows] + loglen[shared.col]
+        block = (counts[start:stop] @ counts_t).tocsr()
+        block.eliminate_zeros()
+        rows = np.repeat(np.arange(start, stop), np.diff(block.indptr))
+        norm = loglen[rows] + loglen[block.indices]
         near_zero = np.abs(norm) <= 1e-8  # numpy.isclose(norm, 0.) as sumy uses it
-        values = np.where(near_zero, shared.data, shared.data / np.where(near_zero, 1.0, norm))
-        keep = shared.data != 0
-        blocks.append(
-            sp.csr_matrix(
-                (values[keep], (shared.row[keep], shared.col[keep])), shape=(stop - start, n)
-            )
-        )
+        block.data = np.where(near_zero, block.data, block.data / np.where(near_zero, 1.0, norm))
+        blocks.append(block)
     weights = sp.vstack(blocks).tocsr() if blocks else sp.csr_matrix((n, n))
     if n <= DENSE_UP_TO:
         dense = weights.toarray()
