@@ -430,8 +430,11 @@ async def run_due_digests(
     *,
     since: datetime,
     now: datetime,
+    accepts: Callable[[str], bool] | None = None,
 ) -> list[DigestOutcome]:
     """Handle every digest run scheduled in the window `since < run <= now`.
+
+    Only subscriptions whose audience `accepts` (default: all) are handled.
 
     Per subscription, only the latest run in the window can be sent (runs coalesce), and only if
     it is at most `digest_grace_s` late; earlier or later-than-grace runs that were not delivered
@@ -440,6 +443,8 @@ async def run_due_digests(
     """
     outcomes: list[DigestOutcome] = []
     for sub in await room.subscriptions():
+        if accepts is not None and not accepts(sub.audience):
+            continue
         try:
             outcomes.extend(await _due_for(room, settings, post, sub, since=since, now=now))
         except Exception:
@@ -558,6 +563,10 @@ class BriefingScheduler:
         post: Delivers a digest (Discord adapter, or `print_post` for the terminal).
         rng: Randomness for feed jitter (tests pass a seeded one).
         paused: Start APScheduler paused: jobs are built but never fire (tests drive `tick`).
+        audiences: Which digests this scheduler delivers (default: all). The Discord bot takes
+            "channel:"/"user:" audiences and the shell "cli:" ones, so a terminal never claims (and
+            so steals) a Discord channel's digest, and Discord never tries to post a CLI one.
+            Feeds are polled by every scheduler.
     """
 
     def __init__(
@@ -568,12 +577,14 @@ class BriefingScheduler:
         *,
         rng: random.Random | None = None,
         paused: bool = False,
+        audiences: Callable[[str], bool] | None = None,
     ) -> None:
         self.room = room
         self.settings = settings
         self.post = post
         self.rng = rng or random.Random()
         self.paused = paused
+        self.accepts: Callable[[str], bool] = audiences or (lambda _audience: True)
         self._scheduler: AsyncIOScheduler | None = None
         self._feeds: dict[int, Feed] = {}
         self._subs: dict[int, Subscription] = {}
@@ -644,7 +655,12 @@ class BriefingScheduler:
         """Send digests due while the bot was down (within the grace window), log the others."""
         moment = now or self.room.clock()
         outcomes = await run_due_digests(
-            self.room, self.settings, self.post, since=moment - CATCH_UP_LOOKBACK, now=moment
+            self.room,
+            self.settings,
+            self.post,
+            since=moment - CATCH_UP_LOOKBACK,
+            now=moment,
+            accepts=self.accepts,
         )
         self._last_check = moment
         return outcomes
@@ -664,7 +680,7 @@ class BriefingScheduler:
             self._feeds[poll.feed.id] = poll.feed
         since = self._last_check or moment - timedelta(seconds=self.settings.digest_grace_s)
         outcomes = await run_due_digests(
-            self.room, self.settings, self.post, since=since, now=moment
+            self.room, self.settings, self.post, since=since, now=moment, accepts=self.accepts
         )
         self._last_check = max(moment, self._last_check or moment)
         return TickReport(polls=tuple(polls), digests=tuple(outcomes))
@@ -703,7 +719,7 @@ class BriefingScheduler:
                 if known.audience == audience:
                     self._drop_digest(sid)
             return
-        if sub.enabled:
+        if sub.enabled and self.accepts(sub.audience):
             self._schedule_digest(sub)
         else:
             self._drop_digest(sub.id)
@@ -778,7 +794,7 @@ class BriefingScheduler:
     async def _resync(self) -> None:
         """Make the jobs match the database (feeds and enabled subscriptions)."""
         feeds = {f.id: f for f in await self.room.feeds()}
-        subs = {s.id: s for s in await self.room.subscriptions()}
+        subs = {s.id: s for s in await self.room.subscriptions() if self.accepts(s.audience)}
         for fid in set(self._feeds) - set(feeds):
             self._drop_feed(fid)
         for sid in set(self._subs) - set(subs):
@@ -910,6 +926,16 @@ class SchedulerService:
         await self.scheduler.shutdown()
 
 
+def is_discord_audience(audience: str) -> bool:
+    """Digests the Discord bot delivers: channels and users."""
+    return audience.startswith(("channel:", "user:"))
+
+
+def is_cli_audience(audience: str) -> bool:
+    """Digests the terminal delivers (`briefbot shell --scheduler`): "cli:" audiences."""
+    return audience.startswith("cli:")
+
+
 def discord_service(bot: Any) -> SchedulerService:
     """The scheduler for `BriefBot` (found by `bot.discord_app`): digests are posted to Discord.
 
@@ -926,19 +952,26 @@ def discord_service(bot: Any) -> SchedulerService:
         shown = briefing or Briefing(audience=audience, generated_at=room.clock(), stories=())
         await post_briefing(bot, audience, shown)
 
-    scheduler = BriefingScheduler(room, settings, post)
+    scheduler = BriefingScheduler(room, settings, post, audiences=is_discord_audience)
     bot.scheduler = scheduler
     return SchedulerService(scheduler)
 
 
 def shell_service(room: Newsroom, settings: Settings | None, stdout: Any) -> SchedulerService:
-    """The scheduler for `briefbot shell --scheduler`: digests are printed to the terminal."""
+    """The scheduler for `briefbot shell --scheduler`: "cli:" digests are printed to the terminal.
+
+    Digests of Discord channels and users are left to the bot (printing them here would claim
+    their slot); feeds are polled.
+    """
 
     def write(text: str) -> None:
         stdout.write(text)
         stdout.flush()
 
-    return SchedulerService(BriefingScheduler(room, settings or Settings(), print_post(write)))
+    scheduler = BriefingScheduler(
+        room, settings or Settings(), print_post(write), audiences=is_cli_audience
+    )
+    return SchedulerService(scheduler)
 
 
 async def run_digest_cli(

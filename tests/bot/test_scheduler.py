@@ -24,6 +24,8 @@ from bot.scheduler import (
     deliver_digest,
     digest_job_id,
     feed_job_id,
+    is_cli_audience,
+    print_post,
     run_digest_cli,
     schedule_rows,
     schedule_text,
@@ -320,6 +322,22 @@ async def test_a_delivery_failure_is_recorded_shown_and_not_retried_every_minute
     assert [o.status for o in (await sched.tick()).digests] == ["nothing_new"]
     sub = await room.digest("channel:9")
     assert sub is not None and sub.last_error is None and poster.calls == 2
+
+
+async def test_the_terminal_prints_cli_digests_and_leaves_discord_ones_alone(
+    room: Newsroom, clock: Clock
+) -> None:
+    clock.now = datetime(2024, 5, 5, 12, 0, tzinfo=UTC)
+    discord_sub = await room.set_digest("channel:1", local_time="08:00", timezone="Europe/Berlin")
+    await room.set_digest("cli:shell", local_time="08:00", timezone="Europe/Berlin")
+    out = io.StringIO()
+    sched = BriefingScheduler(room, settings(), print_post(out.write), audiences=is_cli_audience)
+    await sched.tick()
+    clock.now = datetime(2024, 5, 6, 6, 0, tzinfo=UTC)
+    report = await sched.tick()
+    assert [(o.audience, o.status) for o in report.digests] == [("cli:shell", "nothing_new")]
+    assert out.getvalue() == f"[digest for cli:shell]\n{NOTHING_NEW}\n"
+    assert not await room.delivered(discord_sub.id, clock.now)  # still the bot's to send
 
 
 async def test_apscheduler_gets_the_jobs_with_the_right_next_run_time(
