@@ -70,5 +70,5 @@ def test_db_option_overrides_the_config_file(tmp_path: Path) -> None:
 
 
 def test_a_missing_config_file_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(InvalidInput, match="config file .*nope.toml does not exist"):
+    with pytest.raises(InvalidInput, match=r"config file .*nope\.toml does not exist"):
         load_settings(tmp_path / "nope.toml", environ={})
