@@ -21,7 +21,7 @@ from bot import render
 from bot.dm import parse_intent
 from bot.render import Reply, Surface
 from summaries.errors import BriefbotError, InvalidInput
-from summaries.models import Briefing, Subscription
+from summaries.models import Briefing
 from summaries.newsroom import Newsroom, timezone_names
 
 log = logging.getLogger(__name__)
@@ -224,7 +224,9 @@ class Commands:
         sub = await self.room.digest(audience)
         if sub is None or not sub.enabled:
             return render.subscription_reply(sub, where=where_label(audience))
-        briefing = await digest_briefing(self.room, sub)
+        from bot.scheduler import build_digest  # the digest's own recipe, not a copy of it
+
+        briefing = await build_digest(self.room, audience, sub.topics, since=None)
         reply = render.briefing_reply(briefing, whats_new=True)
         return Reply(text=f"Preview of the digest:\n{reply.text}", cards=reply.cards)
 
@@ -259,41 +261,8 @@ class Commands:
             stories = await self.room.story_titles(current.strip().lstrip("#"), limit=25)
         except BriefbotError:
             return []
-        return [
-            StoryChoice(render.shorten(f"{s.id} · {s.title}", 100), s.id) for s in stories[:25]
-        ]
+        return [StoryChoice(render.shorten(f"{s.id} · {s.title}", 100), s.id) for s in stories[:25]]
 
     def timezone_choices(self, current: str) -> list[str]:
         """Up to 25 IANA timezone names containing what was typed."""
         return timezone_names(current, limit=25)[:25]
-
-
-async def digest_briefing(room: Newsroom, sub: Subscription) -> Briefing:
-    """What a digest shows now: what is new for its audience, on its topics if it has any.
-
-    With several topics each is asked for separately and the stories are merged in order,
-    without repeats.
-    """
-    if not sub.topics:
-        return await room.whats_new(sub.audience, record=False)
-    merged: Briefing | None = None
-    seen: set[int] = set()
-    stories = []
-    notes: list[str] = []
-    for topic in sub.topics:
-        part = await room.whats_new(sub.audience, topic=topic, record=False)
-        merged = merged or part
-        notes.extend(n for n in part.notes if n not in notes)
-        for story in part.stories:
-            if story.story_id not in seen:
-                seen.add(story.story_id)
-                stories.append(story)
-    assert merged is not None
-    return Briefing(
-        audience=sub.audience,
-        generated_at=merged.generated_at,
-        stories=tuple(stories),
-        topic=", ".join(sub.topics),
-        since=merged.since,
-        notes=tuple(notes),
-    )

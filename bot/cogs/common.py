@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 import discord
@@ -65,6 +66,27 @@ async def answer(interaction: Any, reply: Reply, commands: Commands | None = Non
             await interaction.followup.send(message.content, **kwargs)
     if commands is not None and not ephemeral:
         await commands.record(reply)
+
+
+async def refresh_schedule(
+    interaction: Any, *, audience: str | None = None, feed_ids: Iterable[int] = ()
+) -> None:
+    """Tell a running scheduler (if any) about a changed digest or feeds at once.
+
+    Without this the scheduler still picks the change up at its next resync with the database.
+    """
+    scheduler = getattr(interaction.client, "scheduler", None)
+    if scheduler is None:
+        return
+    try:
+        if audience is not None:
+            await scheduler.refresh_subscription(audience)
+        for feed_id in feed_ids:
+            await scheduler.refresh_feed(feed_id)
+    except Exception:
+        log.exception(
+            "refreshing the schedule after a change by user %s failed", interaction.user.id
+        )
 
 
 async def refuse(interaction: Any, message: str) -> None:

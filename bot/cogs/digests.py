@@ -8,7 +8,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import MANAGE_GUILD_NEEDED, answer, audience_of, can_manage, defer, refuse
+from bot.cogs.common import (
+    MANAGE_GUILD_NEEDED,
+    answer,
+    audience_of,
+    can_manage,
+    defer,
+    refresh_schedule,
+    refuse,
+)
 from bot.commands import Commands
 
 log = logging.getLogger(__name__)
@@ -45,8 +53,11 @@ class DigestsCog(commands.Cog):
         """Post a daily digest here at a local time."""
         if not await self._allowed(interaction):
             return
-        reply = await self.cmds.digest_set(audience_of(interaction), time, timezone, topics or "")
+        audience = audience_of(interaction)
+        reply = await self.cmds.digest_set(audience, time, timezone, topics or "")
         await answer(interaction, reply)
+        if not reply.error:
+            await refresh_schedule(interaction, audience=audience)
 
     @digest_set.autocomplete("timezone")
     async def timezone_autocomplete(
@@ -60,7 +71,9 @@ class DigestsCog(commands.Cog):
         """Stop the daily digest here."""
         if not await self._allowed(interaction):
             return
-        await answer(interaction, await self.cmds.digest_off(audience_of(interaction)))
+        audience = audience_of(interaction)
+        await answer(interaction, await self.cmds.digest_off(audience))
+        await refresh_schedule(interaction, audience=audience)
 
     @digest.command(name="show")
     async def digest_show(self, interaction: discord.Interaction) -> None:

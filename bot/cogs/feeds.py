@@ -8,7 +8,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import MANAGE_GUILD_NEEDED, answer, audience_of, can_manage, defer, refuse
+from bot.cogs.common import (
+    MANAGE_GUILD_NEEDED,
+    answer,
+    audience_of,
+    can_manage,
+    defer,
+    refresh_schedule,
+    refuse,
+)
 from bot.commands import Commands
 
 log = logging.getLogger(__name__)
@@ -26,6 +34,9 @@ class FeedsCog(commands.Cog):
 
     def __init__(self, cmds: Commands) -> None:
         self.cmds = cmds
+
+    async def _feed_ids(self, audience: str) -> set[int]:
+        return {f.id for f in await self.cmds.room.feeds(audience=audience)}
 
     async def _allowed(self, interaction: discord.Interaction) -> bool:
         # default_permissions only hides the command; server admins can override it, so the
@@ -48,7 +59,10 @@ class FeedsCog(commands.Cog):
         if not await self._allowed(interaction):
             return
         await defer(interaction)
-        await answer(interaction, await self.cmds.feed_add(audience_of(interaction), url))
+        audience = audience_of(interaction)
+        before = await self._feed_ids(audience)
+        await answer(interaction, await self.cmds.feed_add(audience, url))
+        await refresh_schedule(interaction, feed_ids=await self._feed_ids(audience) - before)
 
     @feed.command(name="remove")
     @app_commands.describe(feed="Feed number from /feed list, or its URL")
@@ -58,7 +72,10 @@ class FeedsCog(commands.Cog):
         """Stop following a feed in this channel."""
         if not await self._allowed(interaction):
             return
-        await answer(interaction, await self.cmds.feed_remove(audience_of(interaction), feed))
+        audience = audience_of(interaction)
+        before = await self._feed_ids(audience)
+        await answer(interaction, await self.cmds.feed_remove(audience, feed))
+        await refresh_schedule(interaction, feed_ids=before - await self._feed_ids(audience))
 
     @feed.command(name="list")
     async def feed_list(self, interaction: discord.Interaction) -> None:

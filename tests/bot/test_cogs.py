@@ -318,3 +318,45 @@ async def test_help_is_private(cmds: Commands) -> None:
     assert sent.content == "briefbot keeps track of news stories and tells you what is new."
     assert sent.titles == ["briefbot help"]
     assert sent.descriptions[0].startswith("• /brief [topic] — the current briefing")
+
+
+# ------------------------------------------------------------------------------ live scheduler
+
+
+class RecordingScheduler:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, object]] = []
+
+    async def refresh_subscription(self, audience: str) -> None:
+        self.calls.append(("subscription", audience))
+
+    async def refresh_feed(self, feed_id: int) -> None:
+        self.calls.append(("feed", feed_id))
+
+
+class BotWithScheduler:
+    def __init__(self) -> None:
+        self.scheduler = RecordingScheduler()
+
+
+async def test_changes_reach_a_running_scheduler_at_once(cmds: Commands) -> None:
+    client = BotWithScheduler()
+    await FeedsCog.feed_add.callback(
+        FeedsCog(cmds),
+        FakeInteraction(manage_guild=True, client=client),
+        "https://coast.example/rss",
+    )
+    await FeedsCog.feed_remove.callback(
+        FeedsCog(cmds), FakeInteraction(manage_guild=True, client=client), "1"
+    )
+    await DigestsCog.digest_set.callback(
+        DigestsCog(cmds), FakeInteraction(manage_guild=True, client=client), "08:00", "UTC", None
+    )
+    await DigestsCog.digest_set.callback(  # refused: nothing to refresh
+        DigestsCog(cmds), FakeInteraction(manage_guild=True, client=client), "25:00", "UTC", None
+    )
+    assert client.scheduler.calls == [
+        ("feed", 1),
+        ("feed", 1),
+        ("subscription", "channel:7001"),
+    ]
