@@ -1,0 +1,282 @@
+"""The Newsroom facade: duplicates, near-duplicates, batches, briefings and what is new."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from summaries.newsroom import Newsroom
+
+Sql = Callable[..., list[tuple[Any, ...]]]
+
+# A later article that only restates what the day-one reservoir articles said, in other words.
+RESTATEMENT = """Kestrel Dam Spillway Release Continues
+
+The emergency spillway of the Kestrel Reservoir was opened on Monday after three days of heavy rain, the regional water authority said.
+
+Residents of Brennmoor, the village below the dam, were asked to move to higher ground as a precaution, and schools in Brennmoor and Sollholt were closed.
+
+Authority director Halvard Osterby said the dam itself was sound.
+"""
+
+
+async def _day_one(room: Newsroom, samples: Any) -> dict[str, int]:
+    ids = {}
+    for name in ("ridgeway", "lowland", "eastfold", "orchard"):
+        result = await room.ingest_text(getattr(samples, name), source=f"{name}.txt")
+        assert result.status == "stored", result
+        assert result.article_id is not None
+        ids[name] = result.article_id
+    return ids
+
+
+# ------------------------------------------------------------------------------ duplicates
+
+
+async def test_same_text_twice_is_stored_once(
+    room: Newsroom, db_path: Path, sql: Sql, samples: Any
+) -> None:
+    first = await room.ingest_text(samples.library, source="a.txt")
+    again = await room.ingest_text(samples.library, source="b.txt")
+    assert first.status == "stored"
+    assert (again.status, again.article_id) == ("duplicate", first.article_id)
+    assert again.reason == f"same text as article {first.article_id}"
+    assert sql(db_path, "SELECT COUNT(*) FROM articles") == [(1,)]
+    assert sql(db_path, "SELECT COUNT(*) FROM stories") == [(1,)]
+
+
+async def test_same_text_with_different_whitespace_is_a_duplicate(
+    room: Newsroom, db_path: Path, sql: Sql, samples: Any
+) -> None:
+    first = await room.ingest_text(samples.library, source="a.txt")
+    spaced = samples.library.replace(". ", ".   ").replace("\n\n", "\n\n\n\n").replace(" ", "\t", 3)
+    assert spaced != samples.library
+    again = await room.ingest_text("\n\n  " + spaced + "  \n", source="spaced.txt")
+    assert (again.status, again.article_id) == ("duplicate", first.article_id)
+    assert sql(db_path, "SELECT COUNT(*) FROM articles") == [(1,)]
+    assert sql(db_path, "SELECT COUNT(*) FROM sentences WHERE article_id = ?", [first.article_id])[
+        0
+    ][0] == len(await room.sentences(first.article_id))
+
+
+async def test_same_url_is_a_duplicate_even_with_other_text(
+    room: Newsroom, db_path: Path, sql: Sql, samples: Any
+) -> None:
+    url = "https://news.example.org/2025/06/comet"
+    first = await room.ingest_text(samples.comet, source="pasted", url=url)
+    again = await room.ingest_text(samples.orchard, source="pasted", url=url)
+    assert first.status == "stored"
+    assert (again.status, again.article_id) == ("duplicate", first.article_id)
+    assert again.reason == f"same URL as article {first.article_id}"
+    assert sql(db_path, "SELECT url FROM articles") == [(url,)]
+
+
+@pytest.mark.xfail(
+    reason="BUG: near-duplicate detection misses a syndicated copy with one sentence changed "
+    "(NEAR_DUPLICATE_BITS=3 in summaries/newsroom.py; such a copy differs by ~7-9 simhash bits)",
+    strict=True,
+)
+async def test_syndicated_copy_with_one_sentence_changed_is_linked_not_a_new_source(
+    room: Newsroom, db_path: Path, sql: Sql, samples: Any
+) -> None:
+    original = await room.ingest_text(samples.ridgeway, source="ridgeway.txt", outlet="Ridgeway")
+    await room.ingest_text(samples.lowland, source="lowland.txt", outlet="Lowland Post")
+    old = "Schools in Brennmoor and neighbouring Sollholt were closed for the day."
+    assert old in samples.ridgeway
+    copy_text = samples.ridgeway.replace(
+        old, "Schools in Brennmoor and nearby Sollholt stayed shut on Monday."
+    )
+    copy = await room.ingest_text(copy_text, source="copy.txt", outlet="Harbour Daily")
+    assert copy.status == "stored"
+    assert copy.near_duplicate_of == original.article_id
+    assert copy.story_id == original.story_id
+    assert sql(
+        db_path, "SELECT near_duplicate_of, story_id FROM articles WHERE id = ?", [copy.article_id]
+    ) == [(original.article_id, original.story_id)]
+    assert original.story_id is not None
+    brief = await room.story(original.story_id)
+    source_ids = [s.article_id for s in brief.sources]
+    assert copy.article_id not in source_ids
+    assert "Harbour Daily" not in [s.outlet for s in brief.sources]
+    assert not [c for c in brief.summary if c.citation.article_id == copy.article_id]
+
+
+async def test_batch_reports_each_input_and_keeps_the_good_ones(
+    room: Newsroom, tmp_path: Path, write: Any, samples: Any, db_path: Path, sql: Sql
+) -> None:
+    folder = tmp_path / "in"
+    write(folder, "a_orchard.txt", samples.orchard)
+    write(folder, "b_empty.txt", "")
+    (folder / "c_binary.txt").write_bytes(bytes(range(256)) * 8)
+    write(folder, "d_comet.txt", samples.comet)
+    missing = tmp_path / "missing.txt"
+    results = await room.ingest([str(folder), str(missing)])
+    by_input = {Path(r.input).name: r for r in results}
+    assert len(results) == 5
+    assert by_input["a_orchard.txt"].status == "stored"
+    assert by_input["d_comet.txt"].status == "stored"
+    assert by_input["b_empty.txt"].status == "rejected"
+    assert by_input["b_empty.txt"].reason == f"{folder / 'b_empty.txt'} is empty"
+    assert by_input["c_binary.txt"].status == "rejected"
+    assert "binary" in (by_input["c_binary.txt"].reason or "")
+    assert by_input["missing.txt"].status == "rejected"
+    assert "no such file" in (by_input["missing.txt"].reason or "")
+    assert sorted(r[0] for r in sql(db_path, "SELECT title FROM articles")) == [
+        "Amateur Astronomers Track Bright Comet Over Northern Skies",
+        "Hillside Orchards Report Record Cherry Harvest",
+    ]
+
+
+# ------------------------------------------------------------------------------ briefings
+
+
+async def test_brief_records_one_delivery_with_its_articles_and_sentences(
+    room: Newsroom, db_path: Path, sql: Sql, samples: Any, clock: Any
+) -> None:
+    ids = await _day_one(room, samples)
+    briefing = await room.brief("cli:desk")
+    assert briefing.delivery_id == 1
+    assert sql(db_path, "SELECT id, audience, created_at, topic FROM deliveries") == [
+        (1, "cli:desk", clock.now.isoformat(), None)
+    ]
+    shown_articles = {r[0] for r in sql(db_path, "SELECT article_id FROM delivery_articles")}
+    assert shown_articles == set(ids.values())
+    shown = sql(
+        db_path,
+        "SELECT s.text, ds.kind FROM delivery_sentences ds JOIN sentences s ON s.id = ds.sentence_id",
+    )
+    summary_texts = {c.text for s in briefing.stories for c in s.summary}
+    assert summary_texts
+    assert {text for text, _ in shown} == summary_texts
+    assert {kind for _, kind in shown} == {"summary"}
+
+
+async def test_brief_without_recording_writes_nothing(
+    room: Newsroom, db_path: Path, sql: Sql, samples: Any
+) -> None:
+    await _day_one(room, samples)
+    briefing = await room.brief("cli:desk", record=False)
+    assert briefing.stories
+    assert briefing.delivery_id is None
+    for table in ("deliveries", "delivery_articles", "delivery_sentences"):
+        assert sql(db_path, f"SELECT COUNT(*) FROM {table}") == [(0,)]
+
+
+async def test_summary_sentences_are_verbatim_and_cited(room: Newsroom, samples: Any) -> None:
+    ids = await _day_one(room, samples)
+    briefing = await room.brief("cli:desk", record=False)
+    reservoir = next(s for s in briefing.stories if "Kestrel" in s.title)
+    texts = {aid: (await room.article(aid)).text for aid in ids.values()}
+    for cited in reservoir.summary:
+        assert cited.text in texts[cited.citation.article_id]
+    assert {s.article_id for s in reservoir.sources} == {
+        ids["ridgeway"],
+        ids["lowland"],
+        ids["eastfold"],
+    }
+    assert len({c.text for c in reservoir.summary}) == len(reservoir.summary)
+
+
+async def test_topic_brief_only_covers_matching_stories_and_unmatched_topic_is_empty(
+    room: Newsroom, samples: Any, db_path: Path, sql: Sql
+) -> None:
+    await _day_one(room, samples)
+    cherry = await room.brief("cli:desk", topic="cherry harvest")
+    assert [s.title for s in cherry.stories] == ["Hillside Orchards Report Record Cherry Harvest"]
+    nothing = await room.brief("cli:other", topic="volcano")
+    assert nothing.stories == ()
+    assert nothing.delivery_id is None
+    assert sql(db_path, "SELECT audience FROM deliveries") == [("cli:desk",)]
+
+
+# ------------------------------------------------------------------------------ what is new
+
+
+async def test_whats_new_after_a_briefing_is_only_the_update(
+    room: Newsroom, samples: Any, clock: Any
+) -> None:
+    ids = await _day_one(room, samples)
+    first = await room.brief("cli:desk")
+    clock.advance(days=1)
+    update = await room.ingest_text(samples.update, source="update.txt")
+    news = await room.whats_new("cli:desk")
+    assert [s.story_id for s in news.stories] == [update.story_id]
+    [story] = news.stories
+    assert story.new
+    assert {c.citation.article_id for c in story.new} == {update.article_id}
+    assert any("jammed" in c.text for c in story.new)
+    assert any("14 million crowns" in c.text for c in story.new)
+    assert all(c.updates_briefing == first.delivery_id for c in story.new)
+    assert story.updates_briefing == first.delivery_id
+    old_sentences = set()
+    for aid in ids.values():
+        old_sentences |= {s.text for s in await room.sentences(aid)}
+    assert not [c for c in story.new if c.text in old_sentences]
+
+
+async def test_after_a_second_briefing_nothing_is_new(
+    room: Newsroom, samples: Any, clock: Any
+) -> None:
+    await _day_one(room, samples)
+    await room.brief("cli:desk")
+    clock.advance(days=1)
+    await room.ingest_text(samples.update, source="update.txt")
+    assert (await room.whats_new("cli:desk")).stories
+    await room.brief("cli:desk")
+    assert (await room.whats_new("cli:desk")).stories == ()
+
+
+async def test_whats_new_does_not_record_unless_asked(
+    room: Newsroom, samples: Any, clock: Any, db_path: Path, sql: Sql
+) -> None:
+    await _day_one(room, samples)
+    await room.brief("cli:desk")
+    clock.advance(days=1)
+    await room.ingest_text(samples.update, source="update.txt")
+    assert (await room.whats_new("cli:desk")).stories
+    assert (await room.whats_new("cli:desk")).stories  # asking does not consume it
+    recorded = await room.whats_new("cli:desk", record=True)
+    assert recorded.delivery_id == 2
+    assert sql(db_path, "SELECT DISTINCT kind FROM delivery_sentences WHERE delivery_id = 2") == [
+        ("new",)
+    ]
+    assert (await room.whats_new("cli:desk")).stories == ()
+
+
+async def test_never_briefed_audience_measures_against_coverage_before_since(
+    room: Newsroom, samples: Any, clock: Any
+) -> None:
+    day_one = clock.now
+    await _day_one(room, samples)
+    clock.advance(days=1)
+    update = await room.ingest_text(samples.update, source="update.txt")
+    news = await room.whats_new("cli:newcomer", since=day_one + timedelta(hours=12))
+    [story] = news.stories
+    assert {c.citation.article_id for c in story.new} == {update.article_id}
+    assert story.updates_briefing is None
+    # with a `since` before all coverage, everything is new
+    everything = await room.whats_new("cli:newcomer", since=day_one - timedelta(days=30))
+    assert len({c.citation.article_id for s in everything.stories for c in s.new}) > 1
+
+
+@pytest.mark.xfail(
+    reason="BUG: a later article restating known facts in other words is reported as new "
+    "(novelty uses adjacent content-stem bigrams, summaries/text.py concepts(); a paraphrase "
+    "creates unseen bigrams such as 'reservoir open', 'open monday')",
+    strict=True,
+)
+async def test_a_later_article_restating_known_facts_adds_nothing(
+    room: Newsroom, samples: Any, clock: Any
+) -> None:
+    await _day_one(room, samples)
+    await room.brief("cli:desk")
+    clock.advance(days=1)
+    restated = await room.ingest_text(RESTATEMENT, source="restated.txt")
+    assert restated.status == "stored"
+    assert restated.story_id is not None
+    news = await room.whats_new("cli:desk")
+    assert [c.text for s in news.stories for c in s.new] == []
