@@ -340,6 +340,30 @@ async def test_the_terminal_prints_cli_digests_and_leaves_discord_ones_alone(
     assert not await room.delivered(discord_sub.id, clock.now)  # still the bot's to send
 
 
+async def test_the_digest_job_sends_on_time_and_skips_when_too_late(
+    room: Newsroom, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock.now = datetime(2024, 5, 5, 12, 0, tzinfo=UTC)
+    sub = await room.set_digest("channel:1", local_time="08:00", timezone="Europe/Berlin")
+    poster = Poster(clock)
+    sched = BriefingScheduler(room, settings(digest_grace_s=600), poster, paused=True)
+    await sched.start()
+    try:
+        # what APScheduler calls when the job fires: a few seconds late is fine
+        clock.now = datetime(2024, 5, 6, 6, 0, 3, tzinfo=UTC)
+        await sched._digest_job(sub.id)
+        await sched._digest_job(sub.id)  # a second firing (overlap) sends nothing more
+        assert [p.at for p in poster.posts] == [clock.now]
+        # next day the loop was blocked for 20 minutes: later than the 10 min grace
+        clock.now = datetime(2024, 5, 7, 6, 20, tzinfo=UTC)
+        with caplog.at_level(logging.WARNING, logger="bot.scheduler"):
+            await sched._digest_job(sub.id)
+        assert len(poster.posts) == 1
+        assert any("later than the 10 min grace window" in r.getMessage() for r in caplog.records)
+    finally:
+        await sched.shutdown()
+
+
 async def test_apscheduler_gets_the_jobs_with_the_right_next_run_time(
     room: Newsroom, clock: Clock
 ) -> None:
