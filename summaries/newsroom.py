@@ -355,7 +355,7 @@ class Newsroom:
         elif topic:
             ids = await self.store.stories_matching(topic, limit * 4)
         else:
-            ids = await self.store.stories_with_unseen(audience, None, limit * 4)
+            ids = await self.store.stories_with_unseen(audience, effective_since, limit * 4)
         briefs: list[StoryBrief] = []
         for i in ids:
             brief = await self._story_brief(

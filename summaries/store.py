@@ -143,6 +143,11 @@ MIGRATIONS: tuple[str, ...] = (
         UNIQUE (url, audience)
     );
     """,
+    # 3: "what arrived since the last briefing" and "coverage after --since" without a scan
+    """
+    CREATE INDEX articles_fetched ON articles(fetched_at);
+    CREATE INDEX articles_when ON articles(COALESCE(published_at, fetched_at));
+    """,
 )
 
 
@@ -600,22 +605,33 @@ class Store:
     async def stories_with_unseen(
         self, audience: str, since: datetime | None, limit: int
     ) -> list[int]:
-        """Live stories with articles this audience was not briefed on (and newer than since)."""
-        params: list[Any] = [audience]
-        extra = ""
-        if since is not None:
-            extra = "AND COALESCE(a.published_at, a.fetched_at) >= ? "
-            params.append(to_iso(since))
-        params.append(limit)
+        """Live stories with coverage this audience has not been briefed on, newest first.
+
+        With an earlier briefing: articles that arrived after it. Without one: articles dated
+        after `since` (all articles when `since` is None).
+        """
+        last = await self.last_delivery(audience)
+        if last is not None:
+            # ">=": an article stored in the same second as the briefing may have missed it;
+            # articles that were shown are filtered out by the caller anyway
+            where, params = "a.fetched_at >= ?", [to_iso(last[1])]
+        elif since is not None:
+            where, params = "COALESCE(a.published_at, a.fetched_at) >= ?", [to_iso(since)]
+        else:
+            where, params = "1", []
         async with self.db.execute(
-            "SELECT a.story_id, MAX(COALESCE(a.published_at, a.fetched_at)) AS latest, COUNT(*) "
-            "FROM articles a WHERE a.story_id IS NOT NULL AND a.near_duplicate_of IS NULL "
-            "AND NOT EXISTS (SELECT 1 FROM delivery_articles da JOIN deliveries d "
-            "ON d.id = da.delivery_id WHERE da.article_id = a.id AND d.audience = ?) "
-            f"{extra}GROUP BY a.story_id ORDER BY latest DESC LIMIT ?",
-            tuple(params),
+            "SELECT a.story_id, MAX(COALESCE(a.published_at, a.fetched_at)) AS latest "
+            f"FROM articles a WHERE {where} AND a.story_id IS NOT NULL "
+            "AND a.near_duplicate_of IS NULL GROUP BY a.story_id ORDER BY latest DESC LIMIT ?",
+            (*params, limit),
         ) as cur:
-            return [int(r[0]) for r in await cur.fetchall()]
+            ids = [int(r[0]) for r in await cur.fetchall()]
+        live: list[int] = []
+        for story_id in ids:
+            resolved = await self.resolve_story(story_id)
+            if resolved not in live:
+                live.append(resolved)
+        return live
 
     async def delivery_count(self, audience: str | None = None) -> int:
         sql, params = "SELECT COUNT(*) FROM deliveries", ()
