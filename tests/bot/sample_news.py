@@ -66,3 +66,10 @@ async def add_union_article(room: Newsroom) -> None:
     await room.ingest_text(
         QUAY_UNION, title="Union wants review", outlet="Dock Daily", url="https://dock.example/u"
     )
+
+
+def advance(room: Newsroom, **delta: float) -> None:
+    """Move the test clock of a room opened with `open_room`."""
+    clock = room.clock
+    assert isinstance(clock, Clock)
+    clock.advance(**delta)

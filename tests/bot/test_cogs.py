@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from fakes import FakeAttachment, FakeInteraction, FakeUser
-from sample_news import QUAY_UNION, add_quay_story, add_union_article, open_room
+from sample_news import QUAY_UNION, add_quay_story, add_union_article, advance, open_room
 
 from bot.cogs.briefings import BriefingsCog
 from bot.cogs.digests import DigestsCog
@@ -71,6 +71,7 @@ async def test_whatsnew_after_brief_shows_only_the_new_article(
     await add_quay_story(room)
     cog = BriefingsCog(cmds)
     await BriefingsCog.brief.callback(cog, FakeInteraction(), None)
+    advance(room, hours=2)
     await add_union_article(room)
 
     interaction = FakeInteraction()
@@ -360,3 +361,33 @@ async def test_changes_reach_a_running_scheduler_at_once(cmds: Commands) -> None
         ("feed", 1),
         ("subscription", "channel:7001"),
     ]
+
+
+# ------------------------------------------------------------------------------ long answers
+
+
+async def test_a_long_answer_paginates_into_follow_ups_and_is_recorded_once(
+    room: Newsroom, cmds: Commands
+) -> None:
+    from bot.cogs.common import answer
+    from bot.render import Card, Line, Reply
+    from summaries.models import Briefing
+
+    sentence = "The harbour board met again to discuss the quay. " * 70  # ~3,500 characters
+    cards = tuple(
+        Card(title=f"Story {n}", lines=(Line(sentence, "Coast Times", "https://coast.example/a"),))
+        for n in range(12)
+    )
+    await add_quay_story(room)
+    brief = await room.story(1)
+    shown = Briefing(audience="channel:7001", generated_at=room.clock(), stories=(brief,))
+    interaction = FakeInteraction()
+    await interaction.response.defer(thinking=True)
+    await answer(
+        interaction, Reply(text="Briefing: 12 stories.", cards=cards, briefing=shown), cmds
+    )
+
+    assert [s.via for s in interaction.sent] == ["followup"] * 12  # one ~3,500-char embed each
+    assert interaction.sent[0].content == "Briefing: 12 stories."
+    assert [t for s in interaction.sent for t in s.titles] == [f"Story {n}" for n in range(12)]
+    assert await room.store.delivery_count("channel:7001") == 1

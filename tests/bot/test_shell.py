@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from sample_news import QUAY_UNION, add_quay_story, open_room
+from sample_news import QUAY_UNION, add_quay_story, advance, open_room
 
 from bot.shell import GREETING, run_shell
 from summaries.newsroom import Newsroom
@@ -78,9 +78,11 @@ async def test_story_in_full_and_errors(tmp_path: Path) -> None:
 async def test_ingest_pasted_text_then_whats_new_shows_only_it(tmp_path: Path) -> None:
     async with open_room(tmp_path) as room:
         await add_quay_story(room)
-        output = await _session(room, "/brief", f"/ingest {QUAY_UNION}", "/whatsnew")
+        first = await _session(room, "/brief")
+        advance(room, hours=2)
+        output = first + await _session(room, f"/ingest {QUAY_UNION}", "/whatsnew")
     after_brief = output.split(BRIEF, 1)[1]
-    assert after_brief.startswith("\nStored the pasted text as article 3 (story ")
+    assert after_brief.startswith(f"\n{GREETING}\nStored the pasted text as article 3 (story ")
     assert "What's new: 1 story.\n" in after_brief
     assert (
         "New since your last briefing:\n"
@@ -161,3 +163,21 @@ async def test_brief_on_a_topic(tmp_path: Path) -> None:
     assert "Something went wrong" not in output, output
     assert output.startswith(f"{GREETING}\nBriefing on “cranes”: 1 story.\n")
     assert output.endswith("No stories on “volcano” yet.\n\n")
+
+
+async def test_the_shell_can_run_the_scheduler(tmp_path: Path) -> None:
+    from bot.settings import Settings
+
+    async with open_room(tmp_path) as room:
+        out = io.StringIO()
+        code = await run_shell(
+            room,
+            io.StringIO("/digest show\n"),
+            out,
+            settings=Settings(db_path=tmp_path / "briefbot.db"),
+            scheduler=True,
+        )
+    assert code == 0
+    assert out.getvalue() == (
+        f"{GREETING}\nNo daily digest for this shell. Set one with /digest set.\n\n"
+    )
