@@ -461,7 +461,7 @@ async def _due_for(
     since: datetime,
     now: datetime,
 ) -> list[DigestOutcome]:
-    start = max(since, sub.created_at) if sub.created_at else since
+    start = max(since, sub.changed_at) if sub.changed_at else since
     runs = digests.runs_between(sub.local_time, sub.timezone, start, now)
     if not runs:
         return []
@@ -884,7 +884,7 @@ class BriefingScheduler:
         now = self._now()
         try:
             scheduled = digests.previous_run(sub.local_time, sub.timezone, now)
-            if sub.created_at is not None and scheduled <= sub.created_at:
+            if sub.changed_at is not None and scheduled <= sub.changed_at:
                 return
             decision = digests.due(scheduled, now, self.settings.digest_grace_s)
             if decision is digests.Due.SEND:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import tomllib
@@ -42,9 +43,20 @@ class Settings:
 
 _KNOWN: dict[str, set[str]] = {
     "store": {"path"},
-    "fetch": {"allow_private", "max_bytes", "timeout_s", "max_redirects", "user_agent"},
+    "fetch": {
+        "allow_private",
+        "allow_networks",
+        "max_bytes",
+        "timeout_s",
+        "max_redirects",
+        "user_agent",
+    },
     "summaries": {
-        "summary_words", "new_words", "max_stories", "default_since_hours", "algorithm",
+        "summary_words",
+        "new_words",
+        "max_stories",
+        "default_since_hours",
+        "algorithm",
         "max_file_bytes",
     },
     "feeds": {"interval_s", "max_backoff_s", "flag_after_s", "jitter_s"},
@@ -94,6 +106,18 @@ def load_settings(
     return settings
 
 
+def _networks(values: list[Any], where: str) -> tuple[str, ...]:
+    out: list[str] = []
+    for value in values:
+        try:
+            out.append(str(ipaddress.ip_network(str(value), strict=False)))
+        except ValueError:
+            raise InvalidInput(
+                f"{where}: fetch.allow_networks has {value!r}, not a network such as 10.1.2.0/24"
+            ) from None
+    return tuple(out)
+
+
 def _from_dict(data: dict[str, Any], where: str) -> Settings:
     for section, values in data.items():
         if section not in _KNOWN:
@@ -125,6 +149,7 @@ def _from_dict(data: dict[str, Any], where: str) -> Settings:
     base = CoreConfig()
     fetch = FetchPolicy(
         allow_private=get("fetch", "allow_private", bool, base.fetch.allow_private),
+        allow_networks=_networks(get("fetch", "allow_networks", list, []), where),
         max_bytes=positive("fetch", "max_bytes", base.fetch.max_bytes),
         timeout_s=float(get("fetch", "timeout_s", float, float(base.fetch.timeout_s))),
         max_redirects=int(get("fetch", "max_redirects", int, base.fetch.max_redirects)),
@@ -149,7 +174,7 @@ def _from_dict(data: dict[str, Any], where: str) -> Settings:
     )
     when_nothing_new = get("digests", "when_nothing_new", str, "line")
     if when_nothing_new not in ("line", "silent"):
-        raise InvalidInput(f"{where}: digests.when_nothing_new must be \"line\" or \"silent\"")
+        raise InvalidInput(f'{where}: digests.when_nothing_new must be "line" or "silent"')
     guild = get("discord", "dev_guild_id", int, 0)
     level = str(get("log", "level", str, "INFO")).upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):

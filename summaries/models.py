@@ -232,3 +232,9 @@ class Subscription:
     last_error: str | None = None
     last_error_at: datetime | None = None
     created_at: datetime | None = None
+    updated_at: datetime | None = None  # last /digest set|off: runs before it are not owed
+
+    @property
+    def changed_at(self) -> datetime | None:
+        """When the subscription last took its current settings."""
+        return self.updated_at or self.created_at

@@ -805,7 +805,7 @@ class Store:
     async def _subscriptions_where(self, where: str, params: tuple[Any, ...]) -> list[Subscription]:
         async with self.db.execute(
             "SELECT id, audience, local_time, timezone, topics, enabled, last_error, last_error_at, "
-            f"created_at FROM subscriptions WHERE {where} ORDER BY id",
+            f"created_at, updated_at FROM subscriptions WHERE {where} ORDER BY id",
             params,
         ) as cur:
             rows = await cur.fetchall()
@@ -820,6 +820,7 @@ class Store:
                 last_error=r[6],
                 last_error_at=from_iso(r[7]),
                 created_at=from_iso(r[8]),
+                updated_at=from_iso(r[9]),
             )
             for r in rows
         ]
