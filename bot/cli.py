@@ -234,7 +234,10 @@ class _When(str):
 
 
 def _when(text: str) -> _When:
-    parse_when(text, datetime.now(UTC))  # validates early: argparse shows the error
+    try:
+        parse_when(text, datetime.now(UTC))  # validates early: argparse shows the error
+    except InvalidInput as err:
+        raise argparse.ArgumentTypeError(str(err).removeprefix("--since ")) from None
     return _When(text)
 
 

@@ -47,6 +47,7 @@ Dates (`conflicting_facts`, kind "date"):
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import unicodedata
@@ -54,14 +55,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, Protocol, TypeVar
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from summaries import _dates
 from summaries.models import Discrepancy
-from summaries.text import STOP_WORDS, names, stem
+from summaries.text import STOP_WORDS, content_stems, names, stem
 
 log = logging.getLogger(__name__)
 
@@ -919,3 +920,155 @@ def conflicting_facts(sources: Sequence[SourceText]) -> list[Discrepancy]:
         "conflicting facts: %d from %d facts, %d matched pairs", len(out), len(facts), len(pairs)
     )
     return [d for _, d in out]
+
+
+# =============================================================================== what is new
+#
+# The update summary (TAC 2008 "update" task): pick, from articles the audience has not been
+# briefed on, the sentences that carry information it was not shown. Novelty is judged on
+# content-word stems and figures, not on word pairs, so a later article that says a known fact
+# in other words ("the spillway was opened on Monday" after "engineers opened the spillway on
+# Monday") adds nothing, while a sentence bringing new names, figures or events does.
+
+
+@dataclass(frozen=True)
+class UpdateRules:
+    """Knobs of the update selection.
+
+    Attributes:
+        min_novel: Content units (stems, figures) a sentence must add to count as new.
+        min_words: Shorter sentences are never picked (datelines, "Here's why.").
+        length_power: Gain is divided by words ** length_power.
+    """
+
+    min_novel: int = 2
+    min_words: int = 6
+    length_power: float = 0.5
+    corroboration_power: float = 1.0
+    lead_bonus: float = 1.0
+
+
+# Words that add nothing to a fact when they are the only new ones: reporting, hedging and
+# time-of-report words.
+_WEAK_UNITS = frozenset(
+    stem(w)
+    for w in """
+    report reported reports reporting statement stated state told added adding announced
+    according official officials spokesperson spokesman spokeswoman source sources agency
+    news media press conference interview earlier later latest recent recently today
+    yesterday tomorrow monday tuesday wednesday thursday friday saturday sunday morning
+    evening night week month meanwhile however also still already further said says
+    """.split()
+)
+
+
+def content_units(stems: Sequence[str]) -> frozenset[str]:
+    """The units of information a sentence carries: content stems and figures ("#1000")."""
+    return frozenset("#" + s if s[:1].isdigit() else s for s in stems)
+
+
+def known_units(stems: Sequence[str]) -> frozenset[str]:
+    """What a shown sentence makes known: its content units and its word pairs."""
+    return content_units(stems) | _bigrams(stems)
+
+
+def _bigrams(stems: Sequence[str]) -> frozenset[str]:
+    return frozenset(f"{a} {b}" for a, b in itertools.pairwise(stems))
+
+
+def select_new(
+    fresh: Sequence[C],
+    known: Iterable[str],
+    *,
+    words: int,
+    rules: UpdateRules | None = None,
+) -> list[C]:
+    """What is new: sentences of not-yet-briefed articles that add unseen information.
+
+    A sentence qualifies when it carries at least `min_novel` content units (stems, figures)
+    the audience was not shown, not counting reporting words ("said", "officials",
+    weekdays). Qualifying sentences are ranked as in the ICSI update summarizer: by the
+    weight of the word pairs they add that were not shown (a pair reported by several fresh
+    articles weighs more: corroboration; figures and capitalised names weigh double), with a
+    bonus for an article's lead sentences (news leads with what happened), per square root of
+    length. Each pick's units and pairs then count as shown, so no two picks bring the same
+    news.
+
+    Args:
+        fresh: Sentences of the articles the audience has not been briefed on.
+        known: Content units (`content_units`) and word pairs of everything it was briefed on.
+        words: Word budget (never exceeded).
+        rules: Thresholds (defaults: `UpdateRules()`).
+
+    Returns:
+        The picked sentences in reading order (date, article, position; undated last).
+    """
+    rules = rules or UpdateRules()
+    covered = set(known)
+    stems = [tuple(c.stems if c.stems is not None else content_stems(c.text)) for c in fresh]
+    units = [content_units(st) for st in stems]
+    pairs = [_bigrams(st) for st in stems]
+    support: dict[str, set[int]] = defaultdict(set)
+    for c, carried, paired in zip(fresh, units, pairs, strict=True):
+        for item in carried | paired:
+            support[item].add(c.doc)
+    lengths = [len(c.text.split()) for c in fresh]
+    capitals = [{stem(w) for w in _CAPITALISED.findall(c.text)[1:]} for c in fresh]
+    prior = [1.0 + rules.lead_bonus / (1.0 + c.position) for c in fresh]
+    chosen: list[int] = []
+    used = 0
+    available = [n >= rules.min_words for n in lengths]
+    while True:
+        best, best_gain = -1, 0.0
+        for i in range(len(fresh)):
+            if not available[i] or used + lengths[i] > words:
+                continue
+            strong = [u for u in units[i] if u not in covered and u not in _WEAK_UNITS]
+            if len(strong) < rules.min_novel:
+                continue
+            gain = 0.0
+            for pair in pairs[i]:
+                if pair not in covered:
+                    gain += len(support[pair]) ** rules.corroboration_power
+            for u in strong:
+                if u.startswith("#") or u in capitals[i]:
+                    gain += 2.0 * len(support[u]) ** rules.corroboration_power
+            gain *= prior[i] / max(lengths[i], 1) ** rules.length_power
+            if gain > best_gain:
+                best, best_gain = i, gain
+        if best < 0:
+            break
+        chosen.append(best)
+        used += lengths[best]
+        available[best] = False
+        covered |= units[best] | pairs[best]
+    picked = [fresh[i] for i in chosen]
+    picked.sort(key=_reading_key)
+    return picked
+
+
+_CAPITALISED = re.compile(r"\b[A-Z][a-zA-Z’'\-]+")
+C = TypeVar("C", bound="NewCandidate")
+
+
+class NewCandidate(Protocol):
+    """A sentence that may be reported as new (`summarize.Candidate` with its stems)."""
+
+    @property
+    def key(self) -> int: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def doc(self) -> int: ...
+    @property
+    def position(self) -> int: ...
+    @property
+    def when(self) -> datetime | None: ...
+    @property
+    def stems(self) -> tuple[str, ...] | None: ...
+
+
+def _reading_key(c: NewCandidate) -> tuple[int, float, int, int]:
+    if c.when is None:
+        return (1, 0.0, c.doc, c.position)
+    return (0, c.when.timestamp(), c.doc, c.position)

@@ -21,7 +21,7 @@ import numpy as np
 
 from summaries import stories as _stories
 from summaries.config import CoreConfig
-from summaries.diff import SourceText, discrepancies
+from summaries.diff import SourceText, discrepancies, known_units, select_new
 from summaries.errors import BriefbotError, IngestError, InvalidInput, NotFound
 from summaries.ingest.fetch import check_url
 from summaries.ingest.sources import draft_from_bytes, draft_from_text, expand_inputs, read_input
@@ -41,12 +41,15 @@ from summaries.models import (
 )
 from summaries.store import NewArticle, Store, Writer
 from summaries.summarize import Candidate, summarize_candidates
-from summaries.text import concepts, content_stems, is_heading_like, split_sentences
+from summaries.text import content_stems, is_heading_like, split_sentences
 
 log = logging.getLogger(__name__)
 
 NEAR_DUPLICATE_BITS = 3
-MIN_NOVEL_CONCEPTS = 2
+# A syndicated copy keeps most sentences of its original word for word: this share of the
+# shorter article's sentences (and at least this many) must be shared.
+COPY_SHARE = 0.6
+COPY_MIN_SENTENCES = 3
 
 
 def audience_for_channel(channel_id: int) -> str:
@@ -231,8 +234,7 @@ class Newsroom:
                     input=label, status="duplicate", article_id=same,
                     reason=f"same text as article {same}", title=draft.title,
                 )
-            near = w.near_duplicates(new.simhash, NEAR_DUPLICATE_BITS)
-            original = near[0][0] if near else None
+            original = _original_of(w, new)
             article_id = w.insert_article(new, near_duplicate_of=original)
             story_id: int | None = None
             if original is not None:
@@ -452,16 +454,10 @@ class Newsroom:
                 known: set[str] = set()
                 for c in candidates:
                     if c.doc in baseline:
-                        known |= concepts(c.text)
+                        known |= known_units(c.stems or ())
                 fresh = [c for c in candidates if c.doc not in baseline]
                 if fresh:
-                    new = summarize_candidates(
-                        fresh,
-                        words=config.new_words,
-                        algorithm=config.algorithm,
-                        known_concepts=frozenset(known),
-                        min_novel=MIN_NOVEL_CONCEPTS,
-                    )
+                    new = select_new(fresh, known, words=config.new_words)
             chosen: list[Candidate] = []
             if summary:
                 taken = {c.key for c in new}
@@ -685,6 +681,30 @@ def simhash(text: str) -> int:
     return value
 
 
+def _original_of(w: Writer, new: NewArticle) -> int | None:
+    """The stored article `new` is a syndicated copy of, if any.
+
+    Nearly identical texts (SimHash within a few bits) are copies; so is a text that shares
+    most of its sentences word for word with an earlier one (a copy with a changed sentence,
+    an added credit line or a cut paragraph).
+    """
+    near = w.near_duplicates(new.simhash, NEAR_DUPLICATE_BITS)
+    if near:
+        return near[0][0]
+    mine = len(set(new.sentence_hashes))
+    for article_id, shared, theirs in w.shared_sentences(new.sentence_hashes):
+        shorter = max(min(mine, theirs), 1)
+        if shared >= COPY_MIN_SENTENCES and shared >= COPY_SHARE * shorter:
+            return article_id
+    return None
+
+
+def sentence_hash(sentence: str) -> int:
+    """63-bit hash of a sentence ignoring case, spacing and punctuation."""
+    key = _FP_RE.sub(" ", sentence.lower()).strip().encode()
+    return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big") >> 1
+
+
 def _prepare(draft: ArticleDraft) -> _Prepared:
     """CPU part of storing an article (runs in a worker thread)."""
     sentences = split_sentences(draft.text)
@@ -704,6 +724,7 @@ def _prepare(draft: ArticleDraft) -> _Prepared:
         fingerprint=fingerprint(draft.text),
         simhash=simhash(draft.text),
         sentences=tuple((s, " ".join(st)) for s, st in zip(sentences, stems, strict=True)),
+        sentence_hashes=tuple(sentence_hash(s) for s in sentences),
     )
     terms = dict(_stories.article_terms(draft.title, stems, draft.text))
     return _Prepared(new=new, terms=terms)

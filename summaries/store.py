@@ -148,6 +148,11 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX articles_fetched ON articles(fetched_at);
     CREATE INDEX articles_when ON articles(COALESCE(published_at, fetched_at));
     """,
+    # 4: syndicated copies are found by the sentences they share with their original
+    """
+    ALTER TABLE sentences ADD COLUMN hash INTEGER;
+    CREATE INDEX sentences_hash ON sentences(hash) WHERE hash IS NOT NULL;
+    """,
 )
 
 
@@ -189,6 +194,7 @@ class NewArticle:
     fingerprint: str
     simhash: int
     sentences: tuple[tuple[str, str], ...]  # (text, space-joined stems)
+    sentence_hashes: tuple[int, ...] = ()  # `sentence_hash` of each sentence
 
 
 @dataclass(frozen=True)
@@ -869,6 +875,25 @@ class Writer:
         out.sort(key=lambda pair: (pair[1], pair[0]))
         return out
 
+    def shared_sentences(self, hashes: Sequence[int]) -> list[tuple[int, int, int]]:
+        """Original articles sharing sentences with `hashes`: (id, shared, their sentence count)."""
+        unique = sorted(set(hashes))
+        if not unique:
+            return []
+        marks = ",".join("?" * len(unique))
+        rows = self.conn.execute(
+            f"SELECT s.article_id, COUNT(DISTINCT s.hash) AS shared FROM sentences s "
+            f"JOIN articles a ON a.id = s.article_id "
+            f"WHERE s.hash IN ({marks}) AND a.near_duplicate_of IS NULL "
+            f"GROUP BY s.article_id ORDER BY shared DESC, s.article_id LIMIT 5",
+            unique,
+        ).fetchall()
+        out = []
+        for article_id, shared in rows:
+            total = self._one("SELECT COUNT(*) FROM sentences WHERE article_id = ?", (article_id,))
+            out.append((int(article_id), int(shared), int(total or 0)))
+        return out
+
     def story_of(self, article_id: int) -> int | None:
         return self._one("SELECT story_id FROM articles WHERE id = ?", (article_id,))
 
@@ -890,8 +915,11 @@ class Writer:
             )
         )
         self.conn.executemany(
-            "INSERT INTO sentences (article_id, position, text, stems) VALUES (?,?,?,?)",
-            [(article_id, i, text, stems) for i, (text, stems) in enumerate(new.sentences)],
+            "INSERT INTO sentences (article_id, position, text, stems, hash) VALUES (?,?,?,?,?)",
+            [
+                (article_id, i, text, stems, new.sentence_hashes[i] if new.sentence_hashes else None)
+                for i, (text, stems) in enumerate(new.sentences)
+            ],
         )
         self.conn.execute(
             "INSERT INTO articles_fts (rowid, title, text) VALUES (?,?,?)",
