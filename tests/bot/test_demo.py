@@ -105,12 +105,6 @@ async def test_demo_records_the_briefing_and_the_update(tmp_path: Path, sql: Sql
     assert sql(db, "SELECT COUNT(*) FROM articles") == [(7,)]
 
 
-@pytest.mark.xfail(
-    reason="BUG: the demo's syndicated copy (samples/day1/04_harbour_daily_syndicated.txt) is "
-    "not recognised as one: it differs from 01 by one comma and one added sentence, 9 simhash "
-    "bits, above NEAR_DUPLICATE_BITS=3 (summaries/newsroom.py), so Harbour Daily counts as a source",
-    strict=True,
-)
 def test_demo_recognises_the_syndicated_copy(demo_output: tuple[int, str]) -> None:
     _, text = demo_output
     stored = _section(text, "Day 1: storing the morning's articles")
