@@ -41,7 +41,7 @@ from summaries.models import (
 )
 from summaries.store import NewArticle, Store, Writer
 from summaries.summarize import Candidate, summarize_candidates
-from summaries.text import content_stems, is_heading_like, split_sentences
+from summaries.text import content_stems, is_heading_like, split_sentences, starts_with_pronoun
 
 log = logging.getLogger(__name__)
 
@@ -443,7 +443,7 @@ class Newsroom:
                 stems=stems,
             )
             for s, stems in rows
-            if not is_heading_like(s.text)
+            if not is_heading_like(s.text) and (s.position == 0 or not starts_with_pronoun(s.text))
         ]
         texts = {s.id: s for s, _ in rows}
         config = self.config

@@ -207,3 +207,11 @@ def is_heading_like(sentence: str) -> bool:
     """
     text = sentence.strip()
     return not text.endswith(_TERMINAL) and len(text.split()) <= 14
+
+
+_DANGLING = re.compile(r"^[\"“‘']?(He|She|They|It|We|His|Her|Their|Its|Our)\b")
+
+
+def starts_with_pronoun(sentence: str) -> bool:
+    """True for "She also said..." : quoted out of its article, the pronoun points nowhere."""
+    return bool(_DANGLING.match(sentence))

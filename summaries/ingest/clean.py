@@ -289,6 +289,9 @@ def clean_text(raw: str, *, title_hint: str | None = None) -> Cleaned:
             meta.author = line
     body = rest_lines[:tail_start]
     content.extend(line for line in body if not (title and _same(line, title)))
+    if content:
+        # "SEOUL: Foreign ministers met..." - the dateline is where, not what, was reported
+        content[0] = _DATELINE.sub("", content[0], count=1)
 
     text = "\n\n".join(content)
     return Cleaned(
@@ -299,6 +302,18 @@ def clean_text(raw: str, *, title_hint: str | None = None) -> Cleaned:
         outlet=meta.outlet,
         language=meta.language,
     )
+
+
+# A dateline opening the first paragraph: an all-caps place (optionally with a date) and a
+# colon or dash ("PORT ALDER: ...", "NEW YORK, Jan. 5 - ..."), or one capitalised place name and
+# a colon ("Moscow: ..."), but not a label such as "Result:" or "Update:".
+_DATELINE = re.compile(
+    r"^(?:[A-Z][A-Z.'’\-]+(?: [A-Z][A-Z.'’\-]+){0,2}(?:, [A-Z][a-z]{2,8}\.? \d{1,2})?"
+    r"\s*(?::|—|–|-)|(?!(?:Result|Results|Update|Updated|Note|Correction|Editor|Analysis|"
+    r"Opinion|Comment|Review|Watch|Listen|Read|Live|Breaking|Warning|Exclusive|Video|Photo|"
+    r"Obituary|Profile|Preview|Interview|Explainer|Timeline|Q&A)"
+    r":)[A-Z][a-z’'\-]+:)\s+(?=[A-Z“\"])"
+)
 
 
 class _Meta:

@@ -213,3 +213,21 @@ def test_is_heading_marks_sub_headings_only() -> None:
 
     assert [p for p in paragraphs if is_heading(p)] == ["Concerns from fishermen"]
     assert not is_heading("- a new phone line for elderly residents")
+
+
+@pytest.mark.parametrize(
+    ("first", "kept"),
+    [
+        (
+            "PORT ALDER: The Harbour Bridge was closed on Sunday.",
+            "The Harbour Bridge was closed on Sunday.",
+        ),
+        ("Velmar: Dockworkers walked out on Monday.", "Dockworkers walked out on Monday."),
+        ("NEW YORK, Jan. 5 - Shares rose sharply.", "Shares rose sharply."),
+        ("The minister said: we will go.", "The minister said: we will go."),
+    ],
+)
+def test_a_dateline_opening_the_text_is_dropped(first: str, kept: str) -> None:
+    body = " The second sentence adds enough words for this to count as a real article body here."
+    cleaned = clean_text(first + body)
+    assert cleaned.text == kept + body
