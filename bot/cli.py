@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import re
 import sys
 import tempfile
@@ -268,6 +269,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     try:
         return asyncio.run(dispatch(args, settings, sys.stdout))
+    except BrokenPipeError:
+        # `briefbot article 1 | head -1`: the reader left; say nothing more
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -409,7 +415,7 @@ async def _article(
         if a.published_at
         else "not stated (fetched " + a.fetched_at.isoformat() + ")"
     )
-    print(f"#{a.id} {a.title}", file=out)
+    print(f"#{a.id} {a.title or '(no headline)'}", file=out)
     print(f"outlet:    {a.outlet or 'unknown'}", file=out)
     print(f"author:    {a.author or 'unknown'}", file=out)
     print(f"published: {published}", file=out)
@@ -485,7 +491,7 @@ async def _brief(room: Newsroom, args: argparse.Namespace, settings: Settings, o
     if args.json:
         _print_json(output.briefing_json(briefing), out)
     else:
-        out.write(render.to_text(render.briefing_reply(briefing)))
+        out.write(render.to_text(render.briefing_reply(briefing, surface="cli")))
         if briefing.delivery_id:
             print(
                 f"(recorded as briefing {briefing.delivery_id} for {briefing.audience})", file=out
@@ -505,7 +511,7 @@ async def _whatsnew(
     if args.json:
         _print_json(output.briefing_json(briefing), out)
     else:
-        out.write(render.to_text(render.briefing_reply(briefing, whats_new=True)))
+        out.write(render.to_text(render.briefing_reply(briefing, whats_new=True, surface="cli")))
     return EXIT_OK
 
 

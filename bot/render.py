@@ -424,8 +424,20 @@ def story_card(brief: StoryBrief, *, full: bool = True) -> Card:
     return Card(title=brief.title or f"Story {brief.story_id}", lines=tuple(lines), footer=footer)
 
 
+EMPTY_STORE_HINT = {
+    "discord": "Add articles with /ingest or a feed with /feed add.",
+    "shell": "Add articles with /ingest or a feed with /feed add.",
+    "dm": "Add articles with /ingest or a feed with /feed add.",
+    "cli": "Add articles with `briefbot ingest PATH|URL` or a feed with `briefbot feed add URL`.",
+}
+
+
 def briefing_reply(
-    briefing: Briefing, *, whats_new: bool = False, label: str | None = None
+    briefing: Briefing,
+    *,
+    whats_new: bool = False,
+    label: str | None = None,
+    surface: str = "discord",
 ) -> Reply:
     """A briefing (from /brief or /whatsnew or a digest) as a reply.
 
@@ -441,7 +453,7 @@ def briefing_reply(
         elif briefing.topic:
             text = f"No stories{topic} yet."
         else:
-            text = "No stories yet. Add articles with /ingest or a feed with /feed add."
+            text = f"No stories yet. {EMPTY_STORE_HINT.get(surface, EMPTY_STORE_HINT['discord'])}"
     else:
         label = label or ("What's new" if whats_new else "Briefing")
         text = f"{label}{topic}: {n} stor{'ies' if n != 1 else 'y'}"

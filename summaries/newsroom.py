@@ -240,7 +240,7 @@ class Newsroom:
             if original is not None:
                 story_id = w.story_of(original)
                 if story_id is not None:
-                    w.attach_copy(article_id, story_id, when)
+                    w.attach_copy(article_id, story_id, draft.published_at)
             else:
                 story_id = _stories.assign_story(
                     w, article_id=article_id, title=title, terms=prepared.terms, when=when,

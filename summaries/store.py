@@ -359,6 +359,7 @@ class Store:
     async def write(self, fn: Callable[[Writer], T]) -> T:
         """Run `fn(writer)` as one write transaction on the database thread."""
         async with self._write_lock:
+
             def unit(conn: sqlite3.Connection) -> T:
                 conn.execute("BEGIN IMMEDIATE")
                 try:
@@ -907,9 +908,18 @@ class Writer:
                 "fetched_at, language, text, fingerprint, band0, band1, band2, band3, simhash, "
                 "near_duplicate_of) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
                 (
-                    new.url, new.source, new.outlet, new.title, new.author,
-                    to_iso(new.published_at), to_iso(new.fetched_at), new.language, new.text,
-                    new.fingerprint, *_bands(new.simhash), _signed(new.simhash),
+                    new.url,
+                    new.source,
+                    new.outlet,
+                    new.title,
+                    new.author,
+                    to_iso(new.published_at),
+                    to_iso(new.fetched_at),
+                    new.language,
+                    new.text,
+                    new.fingerprint,
+                    *_bands(new.simhash),
+                    _signed(new.simhash),
                     near_duplicate_of,
                 ),
             )
@@ -917,7 +927,13 @@ class Writer:
         self.conn.executemany(
             "INSERT INTO sentences (article_id, position, text, stems, hash) VALUES (?,?,?,?,?)",
             [
-                (article_id, i, text, stems, new.sentence_hashes[i] if new.sentence_hashes else None)
+                (
+                    article_id,
+                    i,
+                    text,
+                    stems,
+                    new.sentence_hashes[i] if new.sentence_hashes else None,
+                )
                 for i, (text, stems) in enumerate(new.sentences)
             ],
         )
@@ -984,24 +1000,41 @@ class Writer:
         ).fetchall()
         by_id = {
             int(r[0]): StoryState(
-                id=int(r[0]), centroid=json.loads(r[1]), article_count=int(r[2]),
-                last_seen=_need(r[3]), first_seen=_need(r[4]), title_score=float(r[5]),
+                id=int(r[0]),
+                centroid=json.loads(r[1]),
+                article_count=int(r[2]),
+                last_seen=_need(r[3]),
+                first_seen=_need(r[4]),
+                title_score=float(r[5]),
             )
             for r in rows
         }
         return [by_id[i] for i in story_ids if i in by_id]
 
     def create_story(
-        self, *, title: str, article_id: int, when: datetime, created_at: datetime,
-        centroid: dict[str, float], title_score: float,
+        self,
+        *,
+        title: str,
+        article_id: int,
+        when: datetime,
+        created_at: datetime,
+        centroid: dict[str, float],
+        title_score: float,
     ) -> int:
         story_id = int(
             self._one(
                 "INSERT INTO stories (title, title_article_id, title_score, created_at, "
                 "first_seen, last_seen, article_count, centroid) VALUES (?,?,?,?,?,?,1,?) "
                 "RETURNING id",
-                (title, article_id, title_score, to_iso(created_at), to_iso(when), to_iso(when),
-                 json.dumps(centroid)),
+                (
+                    title,
+                    article_id,
+                    title_score,
+                    to_iso(created_at),
+                    to_iso(when),
+                    to_iso(when),
+                    json.dumps(centroid),
+                ),
             )
         )
         self._write_terms(story_id, centroid)
@@ -1012,7 +1045,13 @@ class Writer:
         return story_id
 
     def join_story(
-        self, story: StoryState, *, article_id: int, title: str, score: float, when: datetime,
+        self,
+        story: StoryState,
+        *,
+        article_id: int,
+        title: str,
+        score: float,
+        when: datetime | None,
         centroid: dict[str, float],
     ) -> None:
         if score > story.title_score and title:
@@ -1020,11 +1059,13 @@ class Writer:
                 "UPDATE stories SET title = ?, title_article_id = ?, title_score = ? WHERE id = ?",
                 (title, article_id, score, story.id),
             )
+        first, last = story.first_seen, story.last_seen
+        if when is not None:  # an undated article leaves the story's span alone
+            first, last = min(first, when), max(last, when)
         self.conn.execute(
             "UPDATE stories SET article_count = article_count + 1, first_seen = ?, "
             "last_seen = ?, centroid = ? WHERE id = ?",
-            (to_iso(min(story.first_seen, when)), to_iso(max(story.last_seen, when)),
-             json.dumps(centroid), story.id),
+            (to_iso(first), to_iso(last), json.dumps(centroid), story.id),
         )
         self.conn.execute("DELETE FROM story_terms WHERE story_id = ?", (story.id,))
         self._write_terms(story.id, centroid)
@@ -1053,16 +1094,21 @@ class Writer:
                 keep.article_count + gone.article_count,
                 to_iso(min(keep.first_seen, gone.first_seen)),
                 to_iso(max(keep.last_seen, gone.last_seen)),
-                json.dumps(centroid), gone.title_score, gone.id, gone.title_score, keep.id,
+                json.dumps(centroid),
+                gone.title_score,
+                gone.id,
+                gone.title_score,
+                keep.id,
             ),
         )
 
-    def attach_copy(self, article_id: int, story_id: int, when: datetime) -> None:
+    def attach_copy(self, article_id: int, story_id: int, when: datetime | None) -> None:
         """Put a syndicated copy in its original's story without re-weighting the story."""
         self.conn.execute("UPDATE articles SET story_id = ? WHERE id = ?", (story_id, article_id))
         self.conn.execute(
             "UPDATE stories SET article_count = article_count + 1, "
-            "first_seen = MIN(first_seen, ?), last_seen = MAX(last_seen, ?) WHERE id = ?",
+            "first_seen = MIN(first_seen, COALESCE(?, first_seen)), "
+            "last_seen = MAX(last_seen, COALESCE(?, last_seen)) WHERE id = ?",
             (to_iso(when), to_iso(when), story_id),
         )
 
@@ -1098,7 +1144,7 @@ def fts_query(query: str) -> str:
     """
     terms = _FTS_WORD.findall(query)
     if not terms:
-        raise InvalidInput("the search needs at least one word")
+        raise InvalidInput("give at least one word to look for")
     quoted = [f'"{t}"' for t in terms]
     quoted[-1] += "*"
     return " ".join(quoted)

@@ -154,11 +154,23 @@ class StoryWriter(Protocol):
     def story_candidates(self, terms: Sequence[str], limit: int = 12) -> list[int]: ...
     def story_states(self, story_ids: Sequence[int]) -> list[StoryState]: ...
     def create_story(
-        self, *, title: str, article_id: int, when: datetime, created_at: datetime,
-        centroid: dict[str, float], title_score: float,
+        self,
+        *,
+        title: str,
+        article_id: int,
+        when: datetime,
+        created_at: datetime,
+        centroid: dict[str, float],
+        title_score: float,
     ) -> int: ...
     def join_story(
-        self, story: StoryState, *, article_id: int, title: str, score: float, when: datetime,
+        self,
+        story: StoryState,
+        *,
+        article_id: int,
+        title: str,
+        score: float,
+        when: datetime | None,
         centroid: dict[str, float],
     ) -> None: ...
     def merge_stories(
@@ -203,18 +215,25 @@ def assign_story(
             best = (sim, state)
     if best is None:
         return w.create_story(
-            title=title, article_id=article_id, when=when, created_at=now,
-            centroid={t: round(x, 6) for t, x in vec.items()}, title_score=FIRST_TITLE_SCORE,
+            title=title,
+            article_id=article_id,
+            when=when,
+            created_at=now,
+            centroid={t: round(x, 6) for t, x in vec.items()},
+            title_score=FIRST_TITLE_SCORE,
         )
     sim, state = best
     centroid = add_to_centroid(state.centroid, vec, state.article_count)
-    w.join_story(state, article_id=article_id, title=title, score=sim, when=when, centroid=centroid)
+    span_when = when if dated else None  # an undated article's fetch time is not news time
+    w.join_story(
+        state, article_id=article_id, title=title, score=sim, when=span_when, centroid=centroid
+    )
     grown = replace(
         state,
         centroid=centroid,
         article_count=state.article_count + 1,
-        first_seen=min(state.first_seen, when),
-        last_seen=max(state.last_seen, when),
+        first_seen=min(state.first_seen, when) if dated else state.first_seen,
+        last_seen=max(state.last_seen, when) if dated else state.last_seen,
     )
     return _merge_neighbours(w, grown, rules)
 
@@ -227,8 +246,12 @@ def _merge_neighbours(w: StoryWriter, story: StoryState, rules: StoryRules) -> i
         gap = gap_days(other.last_seen, story.first_seen, story.last_seen)
         if sim < max(rules.merge, join_threshold(rules, gap)):
             continue
-        keep, gone = (story, other) if story.article_count >= other.article_count else (other, story)
-        centroid = merge_centroids(keep.centroid, keep.article_count, gone.centroid, gone.article_count)
+        keep, gone = (
+            (story, other) if story.article_count >= other.article_count else (other, story)
+        )
+        centroid = merge_centroids(
+            keep.centroid, keep.article_count, gone.centroid, gone.article_count
+        )
         w.merge_stories(keep, gone, centroid)
         log.info("merged story %s into %s (similarity %.2f)", gone.id, keep.id, sim)
         story = replace(
