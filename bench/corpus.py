@@ -59,7 +59,7 @@ from summaries.text import split_sentences  # noqa: E402
 
 log = logging.getLogger(__name__)
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 DEFAULT_SEED = 20240101
 CORPUS_START = datetime(2024, 1, 1, tzinfo=UTC)
 CORPUS_DAYS = 366
@@ -320,6 +320,7 @@ def _plan(n: int, seed: int, bases: Sequence[BbcArticle]) -> tuple[list[_StoryPl
         offsets.sort()
         story = len(stories)
         stories.append(_StoryPlan(base, second, start, tuple(offsets)))
+        story_slots: list[_Slot] = []
         for slot, off in enumerate(offsets):
             kind, copy_of = "original", -1
             if slot > 0:
@@ -328,7 +329,10 @@ def _plan(n: int, seed: int, bases: Sequence[BbcArticle]) -> tuple[list[_StoryPl
                     kind, copy_of = "syndicated", 0
                 elif roll < SYNDICATED_SHARE + DUPLICATE_SHARE:
                     kind, copy_of = "duplicate", rng.randrange(slot)
-            slots.append(_Slot(start + timedelta(minutes=off), story, slot, kind, copy_of))
+                    while story_slots[copy_of].copy_of >= 0:  # copy the original text
+                        copy_of = story_slots[copy_of].copy_of
+            story_slots.append(_Slot(start + timedelta(minutes=off), story, slot, kind, copy_of))
+        slots.extend(story_slots)
         total += size
     slots.sort(key=lambda s: (s.when, s.story, s.slot))
     return stories, slots
