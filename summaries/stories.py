@@ -179,6 +179,8 @@ class StoryWriter(Protocol):
 
 
 PROBE_TERMS = 15
+PROBE_MAX_SHARE = 0.02
+PROBE_MIN_DF = 50
 # A story's first headline is a placeholder until an article closer to the story's centre
 # (cosine similarity to the centroid at joining) comes along.
 FIRST_TITLE_SCORE = 0.5
@@ -205,7 +207,7 @@ def assign_story(
     total, df = w.document_frequencies(terms)
     vec = tfidf(terms, df, total)
     w.count_terms(terms)
-    probe = sorted(vec, key=lambda t: -vec[t])[:PROBE_TERMS]
+    probe = _probe(vec, df, total)
     best: tuple[float, StoryState] | None = None
     for state in w.story_states(w.story_candidates(probe)):
         sim = cosine(vec, state.centroid)
@@ -238,8 +240,22 @@ def assign_story(
     return _merge_neighbours(w, grown, rules)
 
 
+def _probe(vec: Mapping[str, float], df: Mapping[str, int], total: int) -> list[str]:
+    """The heaviest terms that are selective enough to look stories up by.
+
+    A term in more than `PROBE_MAX_SHARE` of all articles ("government" in a year of
+    politics) would pull thousands of stories out of the index for nothing: the heavy,
+    rarer terms find the same candidates.
+    """
+    limit = max(PROBE_MIN_DF, int(PROBE_MAX_SHARE * total))
+    ranked = sorted(vec, key=lambda t: -vec[t])
+    selective = [t for t in ranked if df.get(t, 0) <= limit]
+    return (selective or ranked)[:PROBE_TERMS]
+
+
 def _merge_neighbours(w: StoryWriter, story: StoryState, rules: StoryRules) -> int:
-    probe = sorted(story.centroid, key=lambda t: -story.centroid[t])[:PROBE_TERMS]
+    total, df = w.document_frequencies(story.centroid)
+    probe = _probe(story.centroid, df, total)
     ids = [i for i in w.story_candidates(probe, limit=6) if i != story.id]
     for other in w.story_states(ids):
         sim = cosine(story.centroid, other.centroid)
