@@ -28,9 +28,9 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from summaries.errors import BriefbotError, IngestError
-from summaries.ingest.feeds import FeedEntry, draft_from_entry, looks_like_feed, parse_feed
+from summaries.ingest.feeds import FeedEntry, looks_like_feed, parse_feed
 from summaries.ingest.fetch import fetch
-from summaries.ingest.sources import TEASER_FETCH_CONCURRENCY, draft_from_linked_page
+from summaries.ingest.sources import TEASER_FETCH_CONCURRENCY, draft_of_entry
 from summaries.models import ArticleDraft, Feed, IngestResult
 from summaries.newsroom import FeedPoll, Newsroom
 
@@ -260,17 +260,13 @@ async def _ingest_entries(
                     title=entry.title or None,
                 )
         try:
-            if entry.is_teaser and entry.link:
-                async with semaphore:
-                    return await draft_from_linked_page(
-                        entry,
-                        feed_title=feed_title,
-                        source=source,
-                        policy=room.config.fetch,
-                        fetched_at=fetched_at,
-                    )
-            return draft_from_entry(
-                entry, feed_title=feed_title, source=source, fetched_at=fetched_at
+            return await draft_of_entry(
+                entry,
+                feed_title=feed_title,
+                source=source,
+                policy=room.config.fetch,
+                fetched_at=fetched_at,
+                semaphore=semaphore,
             )
         except BriefbotError as err:
             return IngestResult(input=entry.link or source, status="rejected", reason=str(err))

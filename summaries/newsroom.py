@@ -322,17 +322,7 @@ class Newsroom:
         briefs = [
             await self._story_brief(i, audience, since=since, summary=True, words=None) for i in ids
         ]
-        briefing = Briefing(
-            audience=audience,
-            generated_at=self.clock(),
-            stories=tuple(briefs),
-            topic=topic,
-            since=since,
-        )
-        if record and briefs:
-            delivery_id = await self.record_delivery(audience, briefing)
-            briefing = replace(briefing, delivery_id=delivery_id)
-        return briefing
+        return await self._finish(audience, briefs, topic=topic, since=since, record=record)
 
     async def whats_new(
         self,
@@ -367,6 +357,17 @@ class Newsroom:
                 briefs.append(brief)
             if len(briefs) >= limit:
                 break
+        return await self._finish(audience, briefs, topic=topic, since=since, record=record)
+
+    async def _finish(
+        self,
+        audience: str,
+        briefs: Sequence[StoryBrief],
+        *,
+        topic: str | None,
+        since: datetime | None,
+        record: bool,
+    ) -> Briefing:
         briefing = Briefing(
             audience=audience,
             generated_at=self.clock(),

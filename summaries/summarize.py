@@ -25,7 +25,6 @@ Everything here is CPU-bound and synchronous: async callers use ``asyncio.to_thr
 
 from __future__ import annotations
 
-import itertools
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -49,7 +48,7 @@ from sumy.utils import get_stop_words
 
 from summaries import _rank
 from summaries.errors import InvalidInput
-from summaries.text import content_stems, names, split_sentences, words
+from summaries.text import concepts, content_stems, split_sentences, words
 
 log = logging.getLogger(__name__)
 
@@ -294,14 +293,7 @@ TEXT_TUNING = _Tuning(
 
 def _concept_list(text: str, stems: Sequence[str], unigrams: bool) -> list[str]:
     """:func:`summaries.text.concepts` from precomputed stems (plus unigram concepts)."""
-    out: set[str] = set()
-    for a, b in itertools.pairwise(stems):
-        out.add(f"{a} {b}")
-    for s in stems:
-        if s[:1].isdigit():
-            out.add(f"#{s}")
-    for name in names(text):
-        out.add("@" + name.lower())
+    out = concepts(text, stems)
     if unigrams:
         out.update("~" + s for s in stems)
     return list(out)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from nltk.stem.snowball import SnowballStemmer
@@ -163,13 +163,14 @@ def names(sentence: str) -> list[str]:
     return found
 
 
-def concepts(sentence: str) -> set[str]:
+def concepts(sentence: str, stems: Sequence[str] | None = None) -> set[str]:
     """The concepts a sentence covers: content-stem bigrams, names and numbers.
 
-    Used for redundancy control in summaries and for "what is new" (a sentence whose concepts
-    were all shown before adds nothing).
+    Used for redundancy control in summaries (a sentence whose concepts are all covered adds
+    nothing). Pass `stems` (`content_stems(sentence)`) when already known.
     """
-    stems = content_stems(sentence)
+    if stems is None:
+        stems = content_stems(sentence)
     out: set[str] = set()
     for a, b in itertools.pairwise(stems):
         out.add(f"{a} {b}")

@@ -295,22 +295,39 @@ async def _read_feed(
 
     async def one(entry: FeedEntry) -> ArticleDraft | IngestError:
         try:
-            if entry.is_teaser and entry.link:
-                async with semaphore:
-                    return await draft_from_linked_page(
-                        entry,
-                        feed_title=feed_title,
-                        source=source,
-                        policy=policy,
-                        fetched_at=fetched_at,
-                    )
-            return draft_from_entry(
-                entry, feed_title=feed_title, source=source, fetched_at=fetched_at
+            return await draft_of_entry(
+                entry,
+                feed_title=feed_title,
+                source=source,
+                policy=policy,
+                fetched_at=fetched_at,
+                semaphore=semaphore,
             )
         except IngestError as exc:
             return exc
 
     return list(await asyncio.gather(*(one(e) for e in entries)))
+
+
+async def draft_of_entry(
+    entry: FeedEntry,
+    *,
+    feed_title: str | None,
+    source: str,
+    policy: FetchPolicy,
+    fetched_at: datetime,
+    semaphore: asyncio.Semaphore,
+) -> ArticleDraft:
+    """One feed entry as an article: its own content, or its linked page for a teaser.
+
+    `semaphore` bounds how many linked pages are fetched at once. Raises IngestError.
+    """
+    if entry.is_teaser and entry.link:
+        async with semaphore:
+            return await draft_from_linked_page(
+                entry, feed_title=feed_title, source=source, policy=policy, fetched_at=fetched_at
+            )
+    return draft_from_entry(entry, feed_title=feed_title, source=source, fetched_at=fetched_at)
 
 
 async def draft_from_linked_page(
