@@ -97,7 +97,7 @@ async def _run_child(kind: str, files: list[str], db: Path) -> dict[str, Any]:
     statuses: dict[str, int] = {}
     stamps: list[float] = []
     async with Newsroom(db, clock=lambda: corpus.CLOCK_AFTER) as room:
-        room.store.write = phases.wrap_async("write", room.store.write)  # type: ignore[method-assign]
+        room.store.write = phases.wrap_async("write", room.store.write)  # type: ignore[method-assign,assignment]
         before = await room.store.article_count()
         start = time.perf_counter()
 

@@ -32,6 +32,7 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -165,22 +166,17 @@ async def _measure(size: int, calls: int, source: Path) -> dict[str, Any]:
                 await room.brief(audience, record=True)
             clock.now = corpus.CLOCK_AFTER
             topics = draws["topics"] or ["market"]
+            pairs = list(zip(audiences, topics, strict=False))
+            stories = list(zip(draws["story_ids"], audiences * 2, strict=False))
             ops: dict[str, list[Callable[[], Awaitable[Any]]]] = {
-                "brief": [lambda a=a: room.brief(a, record=False) for a in audiences],
-                "brief topic": [
-                    lambda a=a, t=t: room.brief(a, topic=t, record=False)
-                    for a, t in zip(audiences, topics, strict=False)
-                ],
-                "whatsnew": [lambda a=a: room.whats_new(a, record=False) for a in audiences],
+                "brief": [partial(room.brief, a, record=False) for a in audiences],
+                "brief topic": [partial(room.brief, a, topic=t, record=False) for a, t in pairs],
+                "whatsnew": [partial(room.whats_new, a, record=False) for a in audiences],
                 "whatsnew topic": [
-                    lambda a=a, t=t: room.whats_new(a, topic=t, record=False)
-                    for a, t in zip(audiences, topics, strict=False)
+                    partial(room.whats_new, a, topic=t, record=False) for a, t in pairs
                 ],
-                "story": [
-                    lambda s=s, a=a: room.story(s, audience=a)
-                    for s, a in zip(draws["story_ids"], audiences * 2, strict=False)
-                ],
-                "search": [lambda q=q: room.search(q, limit=10) for q in draws["queries"]],
+                "story": [partial(room.story, s, audience=a) for s, a in stories],
+                "search": [partial(room.search, q, limit=10) for q in draws["queries"]],
             }
             results: dict[str, Any] = {}
             for name, fns in ops.items():
