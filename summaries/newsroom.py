@@ -10,6 +10,7 @@ import asyncio
 import hashlib
 import logging
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -31,6 +32,7 @@ from summaries.models import (
     Briefing,
     Citation,
     CitedSentence,
+    Discrepancy,
     Feed,
     IngestResult,
     SearchHit,
@@ -49,6 +51,8 @@ NEAR_DUPLICATE_BITS = 3
 # A syndicated copy keeps most sentences of its original word for word: this share of the
 # shorter article's sentences (and at least this many) must be shared.
 COPY_SHARE = 0.6
+# Disagreements are looked for among a story's most recent original articles.
+DISCREPANCY_ARTICLES = 40
 COPY_MIN_SENTENCES = 3
 
 
@@ -107,6 +111,7 @@ class Newsroom:
         self.clock = clock or utc_now
         self.rules = rules or _stories.StoryRules()
         self.store = Store(db_path)
+        self._shared = _LRU(256)
 
     async def open(self) -> Newsroom:
         """Open the store (applying migrations)."""
@@ -226,13 +231,19 @@ class Newsroom:
         def write(w: Writer) -> IngestResult:
             if draft.url and (same := w.article_by_url(draft.url)) is not None:
                 return IngestResult(
-                    input=label, status="duplicate", article_id=same,
-                    reason=f"same URL as article {same}", title=draft.title,
+                    input=label,
+                    status="duplicate",
+                    article_id=same,
+                    reason=f"same URL as article {same}",
+                    title=draft.title,
                 )
             if (same := w.article_by_fingerprint(new.fingerprint)) is not None:
                 return IngestResult(
-                    input=label, status="duplicate", article_id=same,
-                    reason=f"same text as article {same}", title=draft.title,
+                    input=label,
+                    status="duplicate",
+                    article_id=same,
+                    reason=f"same text as article {same}",
+                    title=draft.title,
                 )
             original = _original_of(w, new)
             article_id = w.insert_article(new, near_duplicate_of=original)
@@ -243,12 +254,22 @@ class Newsroom:
                     w.attach_copy(article_id, story_id, draft.published_at)
             else:
                 story_id = _stories.assign_story(
-                    w, article_id=article_id, title=title, terms=prepared.terms, when=when,
-                    dated=draft.published_at is not None, now=now, rules=rules,
+                    w,
+                    article_id=article_id,
+                    title=title,
+                    terms=prepared.terms,
+                    when=when,
+                    dated=draft.published_at is not None,
+                    now=now,
+                    rules=rules,
                 )
             return IngestResult(
-                input=label, status="stored", article_id=article_id, near_duplicate_of=original,
-                story_id=story_id, title=draft.title,
+                input=label,
+                status="stored",
+                article_id=article_id,
+                near_duplicate_of=original,
+                story_id=story_id,
+                title=draft.title,
                 reason=f"syndicated copy of article {original}" if original else None,
             )
 
@@ -448,32 +469,45 @@ class Newsroom:
         ]
         texts = {s.id: s for s, _ in rows}
         config = self.config
+        # What every audience sees the same (summary, disagreements) is computed once per
+        # version of the story: digests for a thousand channels reuse it.
+        version = (story.id, len(articles), max((a.id for a in articles), default=0))
+        shared = self._shared.get(version)
+        if shared is None or (summary and shared.summary is None):
+            shared = await asyncio.to_thread(
+                _shared_parts,
+                candidates,
+                articles,
+                rows,
+                summary,
+                words or config.summary_words,
+                config.algorithm,
+                shared,
+            )
+            self._shared.put(version, shared)
+        order = {key: n for n, key in enumerate(shared.summary or ())} if summary else {}
+        chosen = sorted((c for c in candidates if c.key in order), key=lambda c: order[c.key])
 
-        def compute() -> tuple[list[Candidate], list[Candidate], list[SourceText]]:
-            new: list[Candidate] = []
-            if baseline is not None:
-                known: set[str] = set()
-                for c in candidates:
-                    if c.doc in baseline:
-                        known |= known_units(c.stems or ())
-                fresh = [c for c in candidates if c.doc not in baseline]
-                if fresh:
-                    new = select_new(fresh, known, words=config.new_words)
-            chosen: list[Candidate] = []
-            if summary:
-                taken = {c.key for c in new}
-                pool = [c for c in candidates if c.key not in taken]
-                chosen = summarize_candidates(
-                    pool, words=words or config.summary_words, algorithm=config.algorithm
-                )
-            sources = _source_texts(articles, rows)
-            return chosen, new, sources
+        def compute_new() -> list[Candidate]:
+            if baseline is None:
+                return []
+            known: set[str] = set()
+            for c in candidates:
+                if c.doc in baseline:
+                    known |= known_units(c.stems or ())
+            for c in chosen:  # shown in this very briefing's summary
+                known |= known_units(c.stems or ())
+            taken = {c.key for c in chosen}
+            fresh = [c for c in candidates if c.doc not in baseline and c.key not in taken]
+            return select_new(fresh, known, words=config.new_words) if fresh else []
 
-        chosen, new, sources = await asyncio.to_thread(compute)
-        found = await asyncio.to_thread(discrepancies, sources)
+        new = await asyncio.to_thread(compute_new)
+        found = list(shared.discrepancies)
         if not summary and baseline is not None:
             # "what is new" repeats no disagreement the audience could already see
-            found = [d for d in found if any(i not in baseline for ids in d.article_ids for i in ids)]
+            found = [
+                d for d in found if any(i not in baseline for ids in d.article_ids for i in ids)
+            ]
 
         def cite(c: Candidate, *, updates_briefing: int | None = None) -> CitedSentence:
             return CitedSentence(
@@ -621,6 +655,58 @@ def timezone_names(prefix: str, limit: int = 25) -> list[str]:
     ]
     rest = [z for z in found if z not in starts]
     return (starts + rest)[:limit]
+
+
+@dataclass(frozen=True)
+class _SharedParts:
+    """The audience-independent part of a story brief."""
+
+    summary: tuple[int, ...] | None  # sentence ids in reading order; None: not computed
+    discrepancies: tuple[Discrepancy, ...]
+
+
+def _shared_parts(
+    candidates: Sequence[Candidate],
+    articles: Sequence[Article],
+    rows: Sequence[tuple[Sentence, tuple[str, ...]]],
+    summary: bool,
+    words: int,
+    algorithm: str | None,
+    known: _SharedParts | None,
+) -> _SharedParts:
+    """Summary and discrepancies of one version of a story (CPU: runs in a worker thread)."""
+    if known:
+        found = known.discrepancies
+    else:
+        # the latest coverage is where a reader meets conflicting versions; comparing every
+        # pair of a year-long story's articles would cost seconds
+        recent = [a for a in articles if a.near_duplicate_of is None][-DISCREPANCY_ARTICLES:]
+        found = tuple(discrepancies(_source_texts(recent, rows)))
+    chosen: tuple[int, ...] | None = known.summary if known else None
+    if summary and chosen is None:
+        picked = summarize_candidates(candidates, words=words, algorithm=algorithm)
+        chosen = tuple(c.key for c in picked)
+    return _SharedParts(summary=chosen, discrepancies=found)
+
+
+class _LRU:
+    """A small least-recently-used cache."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[int, int, int], _SharedParts] = OrderedDict()
+
+    def get(self, key: tuple[int, int, int]) -> _SharedParts | None:
+        item = self._items.get(key)
+        if item is not None:
+            self._items.move_to_end(key)
+        return item
+
+    def put(self, key: tuple[int, int, int], value: _SharedParts) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
 
 
 def _citation(article: Article) -> Citation:

@@ -621,15 +621,22 @@ class Store:
         if last is not None:
             # ">=": an article stored in the same second as the briefing may have missed it;
             # articles that were shown are filtered out by the caller anyway
-            where, params = "a.fetched_at >= ?", [to_iso(last[1])]
+            source = "articles INDEXED BY articles_fetched WHERE fetched_at >= ?"
+            params: list[Any] = [to_iso(last[1])]
         elif since is not None:
-            where, params = "COALESCE(a.published_at, a.fetched_at) >= ?", [to_iso(since)]
+            source = (
+                "articles INDEXED BY articles_when "
+                "WHERE COALESCE(published_at, fetched_at) >= ?"
+            )
+            params = [to_iso(since)]
         else:
-            where, params = "1", []
+            source, params = "articles WHERE 1", []
+        # the time index picks the few recent rows; grouping them by story is then cheap
         async with self.db.execute(
-            "SELECT a.story_id, MAX(COALESCE(a.published_at, a.fetched_at)) AS latest "
-            f"FROM articles a WHERE {where} AND a.story_id IS NOT NULL "
-            "AND a.near_duplicate_of IS NULL GROUP BY a.story_id ORDER BY latest DESC LIMIT ?",
+            "SELECT story_id, MAX(w) AS latest FROM ("
+            f"  SELECT story_id, COALESCE(published_at, fetched_at) AS w FROM {source} "
+            "  AND story_id IS NOT NULL AND near_duplicate_of IS NULL"
+            ") GROUP BY story_id ORDER BY latest DESC LIMIT ?",
             (*params, limit),
         ) as cur:
             ids = [int(r[0]) for r in await cur.fetchall()]
