@@ -366,7 +366,10 @@ class Newsroom:
         if story_id is not None:
             ids = [await self.store.resolve_story(story_id)]
         elif topic:
-            ids = await self.store.stories_matching(topic, limit * 4)
+            # only matching stories with coverage since the baseline can have anything new
+            recent = set(await self.store.stories_with_unseen(audience, effective_since, 5000))
+            matching = await self.store.stories_matching(topic, 200)
+            ids = [i for i in matching if i in recent][: limit * 4]
         else:
             ids = await self.store.stories_with_unseen(audience, effective_since, limit * 4)
         briefs: list[StoryBrief] = []
@@ -472,18 +475,15 @@ class Newsroom:
         # What every audience sees the same (summary, disagreements) is computed once per
         # version of the story: digests for a thousand channels reuse it.
         version = (story.id, len(articles), max((a.id for a in articles), default=0))
-        shared = self._shared.get(version)
-        if shared is None or (summary and shared.summary is None):
-            shared = await asyncio.to_thread(
-                _shared_parts,
+        shared = self._shared.get(version) or _SharedParts(summary=None, discrepancies=None)
+        if summary and shared.summary is None:
+            picked = await asyncio.to_thread(
+                summarize_candidates,
                 candidates,
-                articles,
-                rows,
-                summary,
-                words or config.summary_words,
-                config.algorithm,
-                shared,
+                words=words or config.summary_words,
+                algorithm=config.algorithm,
             )
+            shared = replace(shared, summary=tuple(c.key for c in picked))
             self._shared.put(version, shared)
         order = {key: n for n, key in enumerate(shared.summary or ())} if summary else {}
         chosen = sorted((c for c in candidates if c.key in order), key=lambda c: order[c.key])
@@ -502,7 +502,13 @@ class Newsroom:
             return select_new(fresh, known, words=config.new_words) if fresh else []
 
         new = await asyncio.to_thread(compute_new)
-        found = list(shared.discrepancies)
+        found: list[Discrepancy] = []
+        if summary or new:  # a story dropped for having nothing new needs no comparison
+            if shared.discrepancies is None:
+                computed = await asyncio.to_thread(_recent_discrepancies, articles, rows)
+                shared = replace(shared, discrepancies=computed)
+                self._shared.put(version, shared)
+            found = list(shared.discrepancies or ())
         if not summary and baseline is not None:
             # "what is new" repeats no disagreement the audience could already see
             found = [
@@ -659,34 +665,22 @@ def timezone_names(prefix: str, limit: int = 25) -> list[str]:
 
 @dataclass(frozen=True)
 class _SharedParts:
-    """The audience-independent part of a story brief."""
+    """The audience-independent parts of a story brief; None: not computed yet."""
 
-    summary: tuple[int, ...] | None  # sentence ids in reading order; None: not computed
-    discrepancies: tuple[Discrepancy, ...]
+    summary: tuple[int, ...] | None  # sentence ids in reading order
+    discrepancies: tuple[Discrepancy, ...] | None
 
 
-def _shared_parts(
-    candidates: Sequence[Candidate],
-    articles: Sequence[Article],
-    rows: Sequence[tuple[Sentence, tuple[str, ...]]],
-    summary: bool,
-    words: int,
-    algorithm: str | None,
-    known: _SharedParts | None,
-) -> _SharedParts:
-    """Summary and discrepancies of one version of a story (CPU: runs in a worker thread)."""
-    if known:
-        found = known.discrepancies
-    else:
-        # the latest coverage is where a reader meets conflicting versions; comparing every
-        # pair of a year-long story's articles would cost seconds
-        recent = [a for a in articles if a.near_duplicate_of is None][-DISCREPANCY_ARTICLES:]
-        found = tuple(discrepancies(_source_texts(recent, rows)))
-    chosen: tuple[int, ...] | None = known.summary if known else None
-    if summary and chosen is None:
-        picked = summarize_candidates(candidates, words=words, algorithm=algorithm)
-        chosen = tuple(c.key for c in picked)
-    return _SharedParts(summary=chosen, discrepancies=found)
+def _recent_discrepancies(
+    articles: Sequence[Article], rows: Sequence[tuple[Sentence, tuple[str, ...]]]
+) -> tuple[Discrepancy, ...]:
+    """Disagreements among a story's latest original articles (CPU: runs in a worker thread).
+
+    The latest coverage is where a reader meets conflicting versions; comparing every pair of
+    a year-long story's articles would cost seconds.
+    """
+    recent = [a for a in articles if a.near_duplicate_of is None][-DISCREPANCY_ARTICLES:]
+    return tuple(discrepancies(_source_texts(recent, rows)))
 
 
 class _LRU:
