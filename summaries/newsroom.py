@@ -53,6 +53,8 @@ NEAR_DUPLICATE_BITS = 3
 COPY_SHARE = 0.6
 # Disagreements are looked for among a story's most recent original articles.
 DISCREPANCY_ARTICLES = 40
+# Articles written per transaction by `ingest`.
+WRITE_BATCH = 32
 COPY_MIN_SENTENCES = 3
 
 
@@ -146,6 +148,21 @@ class Newsroom:
             One result per article found (a feed yields one per entry) or per rejected input.
         """
         results: list[IngestResult] = []
+        # Drafts are written in batches, one transaction each: committing every article on
+        # its own rewrote the same index pages hundreds of times. A batch is small enough that
+        # a crash loses at most a few seconds of work, and every result is reported in order.
+        pending: list[IngestResult | tuple[ArticleDraft, str]] = []
+
+        async def flush() -> None:
+            drafts = [p for p in pending if isinstance(p, tuple)]
+            stored = iter(await self.store_drafts(drafts) if drafts else [])
+            for entry in pending:
+                result = entry if isinstance(entry, IngestResult) else next(stored)
+                results.append(result)
+                if progress is not None:
+                    progress(result)
+            pending.clear()
+
         for item in expand_inputs(list(inputs)):
             try:
                 outputs = await read_input(
@@ -158,12 +175,12 @@ class Newsroom:
                 outputs = [IngestError(f"{item}: unexpected error: {err}")]
             for out in outputs:
                 if isinstance(out, ArticleDraft):
-                    result = await self._store_safely(out, item)
+                    pending.append((out, out.url or item))
                 else:
-                    result = IngestResult(input=item, status="rejected", reason=str(out))
-                results.append(result)
-                if progress is not None:
-                    progress(result)
+                    pending.append(IngestResult(input=item, status="rejected", reason=str(out)))
+            if sum(isinstance(p, tuple) for p in pending) >= WRITE_BATCH:
+                await flush()
+        await flush()
         return results
 
     async def ingest_text(
@@ -205,14 +222,7 @@ class Newsroom:
         return await self.ingest([url])
 
     async def _store_safely(self, draft: ArticleDraft, item: str) -> IngestResult:
-        label = draft.url or item
-        try:
-            return await self.store_draft(draft, label)
-        except BriefbotError as err:
-            return IngestResult(input=label, status="rejected", reason=str(err))
-        except Exception as err:
-            log.exception("could not store %s", label)
-            return IngestResult(input=label, status="rejected", reason=f"could not store: {err}")
+        return (await self.store_drafts([(draft, draft.url or item)]))[0]
 
     async def store_draft(self, draft: ArticleDraft, label: str | None = None) -> IngestResult:
         """Store one cleaned article: duplicate check, sentences, full text, story assignment.
@@ -220,58 +230,37 @@ class Newsroom:
         Everything is written in one transaction: a crash leaves the article fully stored or
         not at all.
         """
-        label = label or draft.url or draft.source
-        prepared = await asyncio.to_thread(_prepare, draft)
-        new = prepared.new
-        when = draft.published_at or draft.fetched_at
-        title = draft.title or _fallback_title(draft.text)
+        return (await self.store_drafts([(draft, label or draft.url or draft.source)]))[0]
+
+    async def store_drafts(self, items: Sequence[tuple[ArticleDraft, str]]) -> list[IngestResult]:
+        """Store cleaned articles, in order, in one transaction; (draft, label) each.
+
+        Each article is written inside its own savepoint: one that fails is rolled back alone
+        and reported as rejected, the others are stored.
+        """
+        prepared = await asyncio.to_thread(lambda: [_try_prepare(d) for d, _ in items])
         now = self.clock()
         rules = self.rules
 
-        def write(w: Writer) -> IngestResult:
-            if draft.url and (same := w.article_by_url(draft.url)) is not None:
-                return IngestResult(
-                    input=label,
-                    status="duplicate",
-                    article_id=same,
-                    reason=f"same URL as article {same}",
-                    title=draft.title,
-                )
-            if (same := w.article_by_fingerprint(new.fingerprint)) is not None:
-                return IngestResult(
-                    input=label,
-                    status="duplicate",
-                    article_id=same,
-                    reason=f"same text as article {same}",
-                    title=draft.title,
-                )
-            original = _original_of(w, new)
-            article_id = w.insert_article(new, near_duplicate_of=original)
-            story_id: int | None = None
-            if original is not None:
-                story_id = w.story_of(original)
-                if story_id is not None:
-                    w.attach_copy(article_id, story_id, draft.published_at)
-            else:
-                story_id = _stories.assign_story(
-                    w,
-                    article_id=article_id,
-                    title=title,
-                    terms=prepared.terms,
-                    when=when,
-                    dated=draft.published_at is not None,
-                    now=now,
-                    rules=rules,
-                )
-            return IngestResult(
-                input=label,
-                status="stored",
-                article_id=article_id,
-                near_duplicate_of=original,
-                story_id=story_id,
-                title=draft.title,
-                reason=f"syndicated copy of article {original}" if original else None,
-            )
+        def write(w: Writer) -> list[IngestResult]:
+            out: list[IngestResult] = []
+            for (draft, label), prep in zip(items, prepared, strict=True):
+                if isinstance(prep, BriefbotError):
+                    out.append(IngestResult(input=label, status="rejected", reason=str(prep)))
+                    continue
+                w.conn.execute("SAVEPOINT article")
+                try:
+                    out.append(_write_article(w, draft, label, prep, now=now, rules=rules))
+                except Exception as err:
+                    w.conn.execute("ROLLBACK TO article")
+                    w.forget_counts()
+                    log.exception("could not store %s", label)
+                    reason = (
+                        str(err) if isinstance(err, BriefbotError) else f"could not store: {err}"
+                    )
+                    out.append(IngestResult(input=label, status="rejected", reason=reason))
+                w.conn.execute("RELEASE article")
+            return out
 
         return await self.store.write(write)
 
@@ -760,6 +749,69 @@ def simhash(text: str) -> int:
     for bit in np.flatnonzero(votes > 0):
         value |= 1 << (63 - int(bit))
     return value
+
+
+def _try_prepare(draft: ArticleDraft) -> _Prepared | BriefbotError:
+    try:
+        return _prepare(draft)
+    except BriefbotError as err:
+        return err
+
+
+def _write_article(
+    w: Writer,
+    draft: ArticleDraft,
+    label: str,
+    prepared: _Prepared,
+    *,
+    now: datetime,
+    rules: _stories.StoryRules,
+) -> IngestResult:
+    """Write one article inside the current transaction (duplicate checks first)."""
+    new = prepared.new
+    if draft.url and (same := w.article_by_url(draft.url)) is not None:
+        return IngestResult(
+            input=label,
+            status="duplicate",
+            article_id=same,
+            reason=f"same URL as article {same}",
+            title=draft.title,
+        )
+    if (same := w.article_by_fingerprint(new.fingerprint)) is not None:
+        return IngestResult(
+            input=label,
+            status="duplicate",
+            article_id=same,
+            reason=f"same text as article {same}",
+            title=draft.title,
+        )
+    original = _original_of(w, new)
+    article_id = w.insert_article(new, near_duplicate_of=original)
+    story_id: int | None = None
+    if original is not None:
+        story_id = w.story_of(original)
+        if story_id is not None:
+            w.attach_copy(article_id, story_id, draft.published_at)
+    else:
+        story_id = _stories.assign_story(
+            w,
+            article_id=article_id,
+            title=draft.title or _fallback_title(draft.text),
+            terms=prepared.terms,
+            when=draft.published_at or draft.fetched_at,
+            dated=draft.published_at is not None,
+            now=now,
+            rules=rules,
+        )
+    return IngestResult(
+        input=label,
+        status="stored",
+        article_id=article_id,
+        near_duplicate_of=original,
+        story_id=story_id,
+        title=draft.title,
+        reason=f"syndicated copy of article {original}" if original else None,
+    )
 
 
 def _original_of(w: Writer, new: NewArticle) -> int | None:

@@ -277,6 +277,9 @@ class Store:
             # pages (the default) rewrote the same index pages over and over and cost a third
             # of ingest time at 100k articles. The last connection to close checkpoints anyway.
             await self._db.execute("PRAGMA wal_autocheckpoint=10000")
+            # A large store's indexes (full text, sentences, story terms) do not fit SQLite's
+            # default 2 MB page cache: every insert then re-reads the same interior pages.
+            await self._db.execute("PRAGMA cache_size=-65536")
             await self._db.execute("PRAGMA busy_timeout=10000")
             await self._migrate()
         except Exception:
@@ -629,8 +632,7 @@ class Store:
             params: list[Any] = [to_iso(last[1])]
         elif since is not None:
             source = (
-                "articles INDEXED BY articles_when "
-                "WHERE COALESCE(published_at, fetched_at) >= ?"
+                "articles INDEXED BY articles_when WHERE COALESCE(published_at, fetched_at) >= ?"
             )
             params = [to_iso(since)]
         else:
@@ -859,6 +861,10 @@ class Writer:
     def __init__(self, conn: sqlite3.Connection, df_cache: dict[str, int]) -> None:
         self.conn = conn
         self._df = df_cache
+
+    def forget_counts(self) -> None:
+        """Drop cached document frequencies (after rolling back part of a transaction)."""
+        self._df.clear()
 
     def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
         row = self.conn.execute(sql, params).fetchone()
