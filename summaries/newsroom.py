@@ -356,8 +356,12 @@ class Newsroom:
             ids = [await self.store.resolve_story(story_id)]
         elif topic:
             # only matching stories with coverage since the baseline can have anything new
-            recent = set(await self.store.stories_with_unseen(audience, effective_since, 5000))
             matching = await self.store.stories_matching(topic, 200)
+            recent = set(
+                await self.store.stories_with_unseen(
+                    audience, effective_since, len(matching), among=matching
+                )
+            )
             ids = [i for i in matching if i in recent][: limit * 4]
         else:
             ids = await self.store.stories_with_unseen(audience, effective_since, limit * 4)
@@ -434,8 +438,23 @@ class Newsroom:
         words: int | None,
     ) -> StoryBrief:
         story = await self.store.story(story_id)
-        articles = await self.store.story_articles(story.id)
-        rows = await self.store.story_sentences(story.id)
+        # What every audience sees the same (the story's sentences, summary, disagreements) is
+        # loaded and computed once per version of the story (its article count changes with
+        # every article joined or merged): digests for a thousand channels reuse it.
+        version = (story.id, story.article_count)
+        shared = self._shared.get(version)
+        if shared is None:
+            loaded = await self.store.story_articles(story.id)
+            sentences = await self.store.story_sentences(story.id)
+            shared = _SharedParts(
+                articles=tuple(loaded),
+                rows=tuple(sentences),
+                candidates=tuple(_candidates(loaded, sentences)),
+                summary=None,
+                discrepancies=None,
+            )
+            self._shared.put(version, shared)
+        articles, rows, candidates = shared.articles, shared.rows, shared.candidates
         shown = await self.store.shown_articles(audience, story.id) if audience else {}
         by_id = {a.id: a for a in articles}
         baseline: set[int] | None
@@ -447,24 +466,8 @@ class Newsroom:
             baseline = {a.id for a in articles if a.when < since}
         else:
             baseline = None
-        candidates = [
-            Candidate(
-                key=s.id,
-                text=s.text,
-                doc=s.article_id,
-                position=s.position,
-                when=by_id[s.article_id].when,
-                stems=stems,
-            )
-            for s, stems in rows
-            if not is_heading_like(s.text) and (s.position == 0 or not starts_with_pronoun(s.text))
-        ]
         texts = {s.id: s for s, _ in rows}
         config = self.config
-        # What every audience sees the same (summary, disagreements) is computed once per
-        # version of the story: digests for a thousand channels reuse it.
-        version = (story.id, len(articles), max((a.id for a in articles), default=0))
-        shared = self._shared.get(version) or _SharedParts(summary=None, discrepancies=None)
         if summary and shared.summary is None:
             picked = await asyncio.to_thread(
                 summarize_candidates,
@@ -654,10 +657,33 @@ def timezone_names(prefix: str, limit: int = 25) -> list[str]:
 
 @dataclass(frozen=True)
 class _SharedParts:
-    """The audience-independent parts of a story brief; None: not computed yet."""
+    """The audience-independent parts of a story brief (summary, discrepancies: None until
+    first needed)."""
 
+    articles: tuple[Article, ...]
+    rows: tuple[tuple[Sentence, tuple[str, ...]], ...]
+    candidates: tuple[Candidate, ...]
     summary: tuple[int, ...] | None  # sentence ids in reading order
     discrepancies: tuple[Discrepancy, ...] | None
+
+
+def _candidates(
+    articles: Sequence[Article], rows: Sequence[tuple[Sentence, tuple[str, ...]]]
+) -> list[Candidate]:
+    """The sentences a summary may quote: no headings, no dangling "She said..." openers."""
+    by_id = {a.id: a for a in articles}
+    return [
+        Candidate(
+            key=s.id,
+            text=s.text,
+            doc=s.article_id,
+            position=s.position,
+            when=by_id[s.article_id].when,
+            stems=stems,
+        )
+        for s, stems in rows
+        if not is_heading_like(s.text) and (s.position == 0 or not starts_with_pronoun(s.text))
+    ]
 
 
 def _recent_discrepancies(
@@ -677,15 +703,15 @@ class _LRU:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._items: OrderedDict[tuple[int, int, int], _SharedParts] = OrderedDict()
+        self._items: OrderedDict[tuple[int, int], _SharedParts] = OrderedDict()
 
-    def get(self, key: tuple[int, int, int]) -> _SharedParts | None:
+    def get(self, key: tuple[int, int]) -> _SharedParts | None:
         item = self._items.get(key)
         if item is not None:
             self._items.move_to_end(key)
         return item
 
-    def put(self, key: tuple[int, int, int], value: _SharedParts) -> None:
+    def put(self, key: tuple[int, int], value: _SharedParts) -> None:
         self._items[key] = value
         self._items.move_to_end(key)
         while len(self._items) > self.size:

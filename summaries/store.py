@@ -398,6 +398,24 @@ class Store:
             if seen > 100:
                 raise NotFound(f"story {story_id} has a merge loop")
 
+    async def resolve_stories(self, story_ids: Sequence[int]) -> list[int]:
+        """`resolve_story` for many ids at once, in order, without repeats."""
+        merged: dict[int, int] = {}
+        for chunk in _chunks(list(dict.fromkeys(story_ids)), 500):
+            marks = ",".join("?" * len(chunk))
+            async with self.db.execute(
+                f"SELECT id FROM stories WHERE id IN ({marks}) AND merged_into IS NOT NULL",
+                tuple(chunk),
+            ) as cur:
+                for (story_id,) in await cur.fetchall():
+                    merged[int(story_id)] = await self.resolve_story(int(story_id))
+        out: list[int] = []
+        for story_id in story_ids:
+            live = merged.get(story_id, story_id)
+            if live not in out:
+                out.append(live)
+        return out
+
     async def story(self, story_id: int) -> Story:
         live = await self.resolve_story(story_id)
         stories = await self._stories_where("s.id = ?", (live,), limit=1)
@@ -500,12 +518,8 @@ class Store:
             (match, limit * 4),
         ) as cur:
             rows = await cur.fetchall()
-        out: list[int] = []
-        for r in rows:
-            live = await self.resolve_story(int(r[0]))
-            if live not in out:
-                out.append(live)
-        return out[:limit]
+        live = await self.resolve_stories([int(r[0]) for r in rows])
+        return live[:limit]
 
     # ------------------------------------------------------------------ reading articles
 
@@ -617,7 +631,11 @@ class Store:
             return {int(r[0]) for r in await cur.fetchall()}
 
     async def stories_with_unseen(
-        self, audience: str, since: datetime | None, limit: int
+        self,
+        audience: str,
+        since: datetime | None,
+        limit: int,
+        among: Sequence[int] | None = None,
     ) -> list[int]:
         """Live stories with coverage this audience has not been briefed on, newest first.
 
@@ -637,21 +655,21 @@ class Store:
             params = [to_iso(since)]
         else:
             source, params = "articles WHERE 1", []
+        restrict = ""
+        if among is not None:
+            if not among:
+                return []
+            restrict = f" AND story_id IN ({','.join('?' * len(among))})"
         # the time index picks the few recent rows; grouping them by story is then cheap
         async with self.db.execute(
             "SELECT story_id, MAX(w) AS latest FROM ("
             f"  SELECT story_id, COALESCE(published_at, fetched_at) AS w FROM {source} "
-            "  AND story_id IS NOT NULL AND near_duplicate_of IS NULL"
+            f"  AND story_id IS NOT NULL AND near_duplicate_of IS NULL{restrict}"
             ") GROUP BY story_id ORDER BY latest DESC LIMIT ?",
-            (*params, limit),
+            (*params, *(among or ()), limit),
         ) as cur:
             ids = [int(r[0]) for r in await cur.fetchall()]
-        live: list[int] = []
-        for story_id in ids:
-            resolved = await self.resolve_story(story_id)
-            if resolved not in live:
-                live.append(resolved)
-        return live
+        return await self.resolve_stories(ids)
 
     async def delivery_count(self, audience: str | None = None) -> int:
         sql, params = "SELECT COUNT(*) FROM deliveries", ()
@@ -1136,7 +1154,7 @@ class Writer:
         )
 
 
-def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
+def _chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
 
