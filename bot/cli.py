@@ -344,27 +344,26 @@ async def _ingest(room: Newsroom, args: argparse.Namespace, settings: Settings, 
     from summaries.ingest.sources import expand_inputs
 
     inputs = list(args.inputs)
+    # One tick per article; a feed may hold many, so the total grows when one does.
     total = len(expand_inputs(inputs))
     bar = tqdm(
         total=total,
-        unit="input",
+        unit="article",
         file=sys.stderr,
         disable=args.no_progress or total < 2 or None,
         desc="ingest",
     )
-    seen_inputs: set[str] = set()
-    lines: list[IngestResult] = []
 
     def progress(result: IngestResult) -> None:
-        lines.append(result)
         if not args.json:
             bar.write(ingest_line(result), file=out)
-        if result.input not in seen_inputs:
-            seen_inputs.add(result.input)
+        if bar.n >= bar.total:
+            bar.total = bar.n + 1
+        bar.update(1)
 
     stdin = sys.stdin.buffer if "-" in inputs else None
     try:
-        results = await room.ingest(inputs, progress=_advance(bar, progress), stdin=stdin)
+        results = await room.ingest(inputs, progress=progress, stdin=stdin)
     finally:
         bar.close()
     if args.json:
@@ -372,18 +371,6 @@ async def _ingest(room: Newsroom, args: argparse.Namespace, settings: Settings, 
     else:
         print(output.results_summary(results), file=out)
     return EXIT_FAILED if any(r.status == "rejected" for r in results) else EXIT_OK
-
-
-def _advance(bar: Any, progress: Any) -> Any:
-    last: list[str] = []
-
-    def step(result: IngestResult) -> None:
-        progress(result)
-        if not last or last[0] != result.input:
-            last[:] = [result.input]
-            bar.update(1)
-
-    return step
 
 
 async def _articles(
