@@ -23,6 +23,7 @@ import numpy as np
 from summaries import stories as _stories
 from summaries.config import CoreConfig
 from summaries.diff import SourceText, discrepancies, known_units, select_new
+from summaries.digests import parse_hhmm
 from summaries.errors import BriefbotError, IngestError, InvalidInput, NotFound
 from summaries.ingest.fetch import check_url
 from summaries.ingest.sources import draft_from_bytes, draft_from_text, expand_inputs, read_input
@@ -51,11 +52,11 @@ NEAR_DUPLICATE_BITS = 3
 # A syndicated copy keeps most sentences of its original word for word: this share of the
 # shorter article's sentences (and at least this many) must be shared.
 COPY_SHARE = 0.6
+COPY_MIN_SENTENCES = 3
 # Disagreements are looked for among a story's most recent original articles.
 DISCREPANCY_ARTICLES = 40
 # Articles written per transaction by `ingest`.
 WRITE_BATCH = 32
-COPY_MIN_SENTENCES = 3
 
 
 def audience_for_channel(channel_id: int) -> str:
@@ -568,7 +569,7 @@ class Newsroom:
         Raises:
             InvalidInput: For a time that is not HH:MM (24-hour) or an unknown IANA timezone.
         """
-        hhmm = parse_local_time(local_time)
+        hhmm = parse_hhmm(local_time).strftime("%H:%M")
         zone = validate_timezone(timezone)
         clean_topics = [t.strip() for t in topics if t.strip()]
         return await self.store.set_subscription(audience, hhmm, zone, clean_topics, self.clock())
@@ -599,20 +600,6 @@ class Newsroom:
 
 
 # ====================================================================== helpers
-
-_TIME_RE = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*$")
-
-
-def parse_local_time(text: str) -> str:
-    """Validate a 24-hour "HH:MM" (or "H") time and return it as "HH:MM"."""
-    m = _TIME_RE.match(text or "")
-    if not m:
-        raise InvalidInput(f"“{text}” is not a time: use 24-hour HH:MM, e.g. 08:00")
-    hour, minute = int(m.group(1)), int(m.group(2) or 0)
-    if hour > 23 or minute > 59:
-        raise InvalidInput(f"“{text}” is not a time: hours 00-23, minutes 00-59")
-    return f"{hour:02d}:{minute:02d}"
-
 
 def validate_timezone(name: str) -> str:
     """Return the IANA timezone name if known, else raise InvalidInput."""
