@@ -41,10 +41,11 @@ mr mrs ms dr told tell according including new also year years time times week d
 """.split()
 )
 
-_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’\-]*[A-Za-z]|[A-Za-z]|\d[\d,.]*\d|\d")
+# Words in any alphabet ("Kovačević", "São"), hyphenated words, and numbers ("1,000", "3.5").
+_WORD_RE = re.compile(r"[^\W\d_](?:[^\W\d_]|['’\-])*[^\W\d_]|[^\W\d_]|\d[\d,.]*\d|\d")
 _NUMBER_RE = re.compile(r"^\d[\d,.]*$")
-# A capitalised word, possibly hyphenated ("Song-hee"), or an all-caps acronym.
-_CAP_RE = re.compile(r"^[A-Z][a-zA-Z’'\-]*$")
+# A capitalised word, possibly hyphenated ("Song-hee") or accented ("Kovačević"), or an acronym.
+_CAP_RE = re.compile(r"^[^\W\d_][^\W\d_’'\-]*(?:[’'\-][^\W\d_]+)*$")
 _SPACE_RE = re.compile(r"\s+")
 
 
@@ -153,7 +154,8 @@ def names(sentence: str) -> list[str]:
         tok = raw.strip(".,;:!?()[]\"“”‘’'")
         tok = re.sub(r"[’']s$", "", tok)
         ends_clause = raw[-1:] in ',;:.!?)"”' if raw else False
-        if tok and _CAP_RE.match(tok) and not (i == 0 and tok.lower() in STOP_WORDS):
+        capitalised = bool(tok) and tok[0].isupper() and bool(_CAP_RE.match(tok))
+        if capitalised and not (i == 0 and tok.lower() in STOP_WORDS):
             run.append(tok)
         else:
             flush()
