@@ -621,15 +621,6 @@ class Store:
         ) as cur:
             return {int(r[0]): int(r[1]) for r in await cur.fetchall()}
 
-    async def shown_sentence_ids(self, audience: str, story_id: int) -> set[int]:
-        async with self.db.execute(
-            "SELECT ds.sentence_id FROM delivery_sentences ds "
-            "JOIN deliveries d ON d.id = ds.delivery_id JOIN sentences s ON s.id = ds.sentence_id "
-            "JOIN articles a ON a.id = s.article_id WHERE d.audience = ? AND a.story_id = ?",
-            (audience, story_id),
-        ) as cur:
-            return {int(r[0]) for r in await cur.fetchall()}
-
     async def stories_with_unseen(
         self,
         audience: str,
