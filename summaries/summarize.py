@@ -48,7 +48,7 @@ from sumy.utils import get_stop_words
 
 from summaries import _rank
 from summaries.errors import InvalidInput
-from summaries.text import concepts, content_stems, split_sentences, words
+from summaries.text import concepts, content_stems, ends_like_sentence, split_sentences, words
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,6 @@ SUMY_ALGORITHMS: tuple[str, ...] = ("lexrank", "textrank", "lsa", "luhn", "kl", 
 VECTORISED_FROM = 150
 
 _LANGUAGE = "english"
-_SENTENCE_END_RE = re.compile(r"[.!?…][\"”’')\]]*\s*$")
 # sumy's Tokenizer keeps only tokens that look like words (letters, inner ' and -; no digits).
 _SUMY_WORD_RE = re.compile(r"^[^\W\d_](?:[^\W\d_]|['-])*$", re.UNICODE)
 
@@ -334,9 +333,7 @@ def _prepare(texts: Sequence[str], stems: Sequence[Sequence[str]], unigrams: boo
         stems=stems_m,
         stem_counts=np.asarray(stems_m.sum(axis=1)).ravel(),
         lengths=np.asarray([len(words(t)) for t in texts], dtype=np.float64),
-        sentence_like=np.fromiter(
-            (_SENTENCE_END_RE.search(t) is not None for t in texts), bool, len(texts)
-        ),
+        sentence_like=np.fromiter((ends_like_sentence(t) for t in texts), bool, len(texts)),
     )
 
 

@@ -199,17 +199,25 @@ def join_nonempty(parts: Iterable[str], sep: str = " ") -> str:
     return sep.join(p for p in parts if p)
 
 
-_TERMINAL = (".", "!", "?", '"', "”", "’", "'", ")", "…", ":")
+_SENTENCE_END_RE = re.compile(r"[.!?…][\"'”’)\]]*\s*$|[\"”]\s*$")
+
+
+def ends_like_sentence(text: str) -> bool:
+    """True when text ends as a sentence does: . ! ? or … (maybe followed by a quote or bracket),
+    or a closing quotation mark."""
+    return _SENTENCE_END_RE.search(text) is not None
 
 
 def is_heading_like(sentence: str) -> bool:
-    """A short line without closing punctuation: a section heading or caption, not a sentence.
+    """A short line that does not end like a sentence: a section heading or caption.
 
     Such lines ("Military Moves and Missile Tests") are kept in the article text but never
-    quoted in a summary.
+    quoted in a summary. A line ending with a colon introduces what follows; it is no heading.
     """
     text = sentence.strip()
-    return not text.endswith(_TERMINAL) and len(text.split()) <= 14
+    if ends_like_sentence(text) or text.endswith(":"):
+        return False
+    return len(text.split()) <= 14
 
 
 _DANGLING = re.compile(r"^[\"“‘']?(He|She|They|It|We|His|Her|Their|Its|Our)\b")

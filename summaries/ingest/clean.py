@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
+from summaries.text import ends_like_sentence
+
 log = logging.getLogger(__name__)
 
 
@@ -197,7 +199,6 @@ _LANG_RE = re.compile(r"^(?P<code>[a-z]{2})(?:[-_][A-Za-z]{2})?(?:\s+(?P<name>[A
 
 _CONNECTORS = frozenset({"and", "of", "the", "in", "on", "for", "a", "an", "to", "at", "by", "&"})
 _BULLET_RE = re.compile(r"^(?:[-–•*▪·]\s|\d{1,3}[.)-]\s?)")
-_SENTENCE_END_RE = re.compile(r"[.!?…][\"'”’)\]]*$|[\"”]$")
 _SPACES_RE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _WORD_RE = re.compile(r"[^\W_][\w'’.-]*")
 
@@ -262,7 +263,7 @@ def clean_text(raw: str, *, title_hint: str | None = None) -> Cleaned:
     for line in header_lines:
         if title and _same(line, title):
             continue
-        if len(_words(line)) <= 3 and not _SENTENCE_END_RE.search(line):
+        if len(_words(line)) <= 3 and not ends_like_sentence(line):
             continue  # category / section label
         content.append(line)
 
@@ -366,7 +367,7 @@ def _paragraphs(raw: str) -> list[str]:
 
 def _continues(line: str, following: str, wrapped: bool) -> bool:
     """Whether `following` continues the sentence of `line` (a wrapped line, not a new one)."""
-    if _SENTENCE_END_RE.search(line) or _BULLET_RE.match(following) or _BULLET_RE.match(line):
+    if ends_like_sentence(line) or _BULLET_RE.match(following) or _BULLET_RE.match(line):
         return False
     if wrapped and len(line) >= 40:
         return True
@@ -398,7 +399,7 @@ def _headline_like(line: str) -> bool:
 
 def _is_label(line: str) -> bool:
     """A short line of capitalised words or figures: a tag list, a name, a place (tail furniture)."""
-    if _SENTENCE_END_RE.search(line) or len(_words(line)) > 10:
+    if ends_like_sentence(line) or len(_words(line)) > 10:
         return False
     return all(
         word[0].isupper() or word[0].isdigit() or word.lower() in _CONNECTORS
@@ -425,7 +426,7 @@ def _same(a: str, b: str) -> bool:
 def _is_body(line: str) -> bool:
     """A line that reads as article prose (as opposed to a heading, label or metadata)."""
     n = len(_words(line))
-    return (n >= 8 and (bool(_SENTENCE_END_RE.search(line)) or line.endswith(":"))) or n >= 25
+    return (n >= 8 and (ends_like_sentence(line) or line.endswith(":"))) or n >= 25
 
 
 def _is_furniture(line: str) -> bool:
@@ -436,7 +437,7 @@ def _is_furniture(line: str) -> bool:
         return False
     if _FURNITURE_PREFIX_RE.match(line):
         return True
-    if _BREADCRUMB_RE.match(line) and not _SENTENCE_END_RE.search(line):
+    if _BREADCRUMB_RE.match(line) and not ends_like_sentence(line):
         return True
     return False
 
@@ -475,7 +476,7 @@ def _byline(line: str) -> tuple[str, str | None] | None:
         return None
     name = match["name"].strip()
     rest = (match["rest"] or "").strip() or None
-    if rest and _SENTENCE_END_RE.search(rest) and len(_words(rest)) > 6:
+    if rest and ends_like_sentence(rest) and len(_words(rest)) > 6:
         return None  # "By Tuesday, officials said ..." is a sentence
     return name, rest
 
@@ -581,7 +582,7 @@ def is_heading(paragraph: str) -> bool:
         True for a short line (at most 12 words) that does not end like a sentence.
     """
     line = paragraph.strip()
-    if not line or _SENTENCE_END_RE.search(line) or line.endswith(":"):
+    if not line or ends_like_sentence(line) or line.endswith(":"):
         return False
     return len(_words(line)) <= 12 and not _BULLET_RE.match(line)
 
