@@ -68,10 +68,13 @@ class Article:
     @property
     def label(self) -> str:
         """Outlet name for citations; falls back to the URL's or file's name."""
-        return self.outlet or _short_source(self.source)
+        return citation_label(self.outlet, self.source)
 
 
-def _short_source(source: str) -> str:
+def citation_label(outlet: str | None, source: str) -> str:
+    """How an article is cited: its outlet, else the last part of its URL or file path."""
+    if outlet:
+        return outlet
     tail = source.rstrip("/").rsplit("/", 1)[-1]
     return tail or source
 

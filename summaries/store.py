@@ -21,7 +21,15 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from summaries.errors import InvalidInput, NotFound
-from summaries.models import Article, Feed, SearchHit, Sentence, Story, Subscription
+from summaries.models import (
+    Article,
+    Feed,
+    SearchHit,
+    Sentence,
+    Story,
+    Subscription,
+    citation_label,
+)
 
 log = logging.getLogger(__name__)
 
@@ -455,11 +463,11 @@ class Store:
         out = []
         for r in rows:
             async with self.db.execute(
-                "SELECT DISTINCT COALESCE(outlet, source) FROM articles WHERE story_id = ? "
-                "AND near_duplicate_of IS NULL ORDER BY 1 LIMIT 50",
+                "SELECT DISTINCT outlet, source FROM articles WHERE story_id = ? "
+                "AND near_duplicate_of IS NULL ORDER BY COALESCE(outlet, source) LIMIT 50",
                 (r[0],),
             ) as cur:
-                outlets = tuple(_label(x[0]) for x in await cur.fetchall())
+                outlets = tuple(citation_label(o, src) for o, src in await cur.fetchall())
             out.append(
                 Story(
                     id=int(r[0]),
@@ -1152,11 +1160,6 @@ def _chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _label(source: str) -> str:
-    tail = source.rstrip("/").rsplit("/", 1)[-1]
-    return tail or source
 
 
 _FTS_WORD = re.compile(r"\w+", re.UNICODE)
