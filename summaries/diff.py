@@ -939,6 +939,10 @@ class UpdateRules:
         min_novel: Content units (stems, figures) a sentence must add to count as new.
         min_words: Shorter sentences are never picked (datelines, "Here's why.").
         length_power: Gain is divided by words ** length_power.
+        corroboration_power: A word pair reported by k fresh articles weighs k ** this.
+        lead_bonus: An article's sentence at position p weighs 1 + lead_bonus / (1 + p).
+        context_discount: Gain factor for a sentence that leans on the one before it ("These
+            charges...", "This visit..."): quoted alone, the reader cannot tell what it means.
     """
 
     min_novel: int = 2
@@ -946,6 +950,7 @@ class UpdateRules:
     length_power: float = 0.5
     corroboration_power: float = 1.0
     lead_bonus: float = 1.0
+    context_discount: float = 0.5
 
 
 # Words that add nothing to a fact when they are the only new ones: reporting, hedging and
@@ -992,7 +997,9 @@ def select_new(
     articles weighs more: corroboration; figures and capitalised names weigh double), with a
     bonus for an article's lead sentences (news leads with what happened), per square root of
     length. Each pick's units and pairs then count as shown, so no two picks bring the same
-    news.
+    news. A name spelled differently from a shown one ("Choi Song-hee" after "Choe Son Hui",
+    "Sergi" after "Sergei") is the shown name, not a new one; a sentence that leans on the one
+    before it ("These charges, ...") is discounted against a self-contained one.
 
     Args:
         fresh: Sentences of the articles the audience has not been briefed on.
@@ -1005,7 +1012,13 @@ def select_new(
     """
     rules = rules or UpdateRules()
     covered = set(known)
-    stems = [tuple(c.stems if c.stems is not None else content_stems(c.text)) for c in fresh]
+    spelling = _KnownSpellings(covered)
+    stems = [
+        spelling.respell(
+            c.stems if c.stems is not None else content_stems(c.text), _capitalised_stems(c.text)
+        )
+        for c in fresh
+    ]
     units = [content_units(st) for st in stems]
     pairs = [_bigrams(st) for st in stems]
     support: dict[str, set[int]] = defaultdict(set)
@@ -1014,7 +1027,11 @@ def select_new(
             support[item].add(c.doc)
     lengths = [len(c.text.split()) for c in fresh]
     capitals = [{stem(w) for w in _CAPITALISED.findall(c.text)[1:]} for c in fresh]
-    prior = [1.0 + rules.lead_bonus / (1.0 + c.position) for c in fresh]
+    prior = [
+        (1.0 + rules.lead_bonus / (1.0 + c.position))
+        * (rules.context_discount if c.position > 0 and leans_on_context(c.text) else 1.0)
+        for c in fresh
+    ]
     chosen: list[int] = []
     used = 0
     available = [n >= rules.min_words for n in lengths]
@@ -1048,6 +1065,63 @@ def select_new(
 
 
 _CAPITALISED = re.compile(r"\b[A-Z][a-zA-Z’'\-]+")
+_LEANS_ON_CONTEXT = re.compile(
+    r"^[\"“‘']?(This|These|That|Those|Such)\b(?!\s+(?:week|weekend|month|year|morning|afternoon|"
+    r"evening|night|time|season|spring|summer|autumn|fall|winter|[A-Z]))"
+)
+
+
+def leans_on_context(sentence: str) -> bool:
+    """True when a sentence opens by pointing back ("These charges, ...", "This visit ...").
+
+    Time phrases ("This week, ...") and names ("This Is England") do not point back.
+    """
+    return bool(_LEANS_ON_CONTEXT.match(sentence))
+
+
+def _capitalised_stems(sentence: str) -> dict[str, str]:
+    """Stem -> word as written, for the capitalised words of a sentence."""
+    return {stem(w): w for w in _CAPITALISED.findall(sentence)}
+
+
+def _name_key(word: str) -> str:
+    """Romanisation-aware key of one name word (as in `name_variants`): "sergi"/"sergey"."""
+    folded = _fold(word)
+    return _canon_token(folded, syllabic=len(folded) <= 5) if folded else word
+
+
+class _KnownSpellings:
+    """Maps name words of fresh sentences to the spelling the audience was shown."""
+
+    def __init__(self, known: Iterable[str]) -> None:
+        self._known = known if isinstance(known, set) else set(known)
+        self._by_key: dict[str, str] = {}
+        for unit in sorted(self._known):
+            if " " not in unit and not unit.startswith("#") and len(unit) > 1:
+                self._by_key.setdefault(_name_key(unit), unit)
+
+    def respell(self, stems: Sequence[str], capitalised: dict[str, str]) -> tuple[str, ...]:
+        """`stems` with each unseen capitalised word that is a shown name's variant replaced
+        by the shown spelling ("Song-hee" -> "son", "hui" when "Choe Son Hui" was shown).
+
+        Args:
+            stems: A fresh sentence's content stems.
+            capitalised: Stem -> word as written, for its capitalised words (names are
+                compared as written: stemming cuts "Hee" to "he").
+        """
+        out: list[str] = []
+        for s in stems:
+            written = capitalised.get(s)
+            if written is not None and s not in self._known:
+                parts = _fold(written).split()
+                shown = [self._by_key.get(_name_key(p)) for p in parts if len(p) > 1]
+                if parts and len(shown) == len(parts) and all(shown):
+                    out.extend(x for x in shown if x)
+                    continue
+            out.append(s)
+        return tuple(out)
+
+
 C = TypeVar("C", bound="NewCandidate")
 
 

@@ -601,6 +601,7 @@ class Newsroom:
 
 # ====================================================================== helpers
 
+
 def validate_timezone(name: str) -> str:
     """Return the IANA timezone name if known, else raise InvalidInput."""
     name = (name or "").strip()

@@ -507,7 +507,7 @@ def test_whats_new_on_seeds_repeats_nothing_from_the_october_article(
     reason="BUG: the hypersonic missile test (seed 003, sentence 7, one outlet) is not among "
     "the new items: summaries/diff.py select_new ranks by corroboration across fresh articles "
     "plus a lead-position prior and counts only figures/capitalised names as strong, so this "
-    "single-outlet fact with 6 unseen units is first picked at a ~1000-word budget; "
+    "single-outlet fact with no new name or figure is first picked at a ~750-word budget; "
     "new_words is 120 (summaries/config.py)",
     strict=True,
 )

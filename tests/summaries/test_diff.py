@@ -12,9 +12,18 @@ from pathlib import Path
 
 import pytest
 
-from summaries.diff import SourceText, conflicting_facts, discrepancies, name_variants
+from summaries.diff import (
+    SourceText,
+    conflicting_facts,
+    discrepancies,
+    known_units,
+    leans_on_context,
+    name_variants,
+    select_new,
+)
 from summaries.models import Discrepancy
-from summaries.text import split_sentences
+from summaries.summarize import Candidate
+from summaries.text import content_stems, split_sentences
 
 SEEDS = Path(__file__).resolve().parents[2] / ".." / "shared" / "seeds"
 
@@ -414,3 +423,57 @@ def test_seed_facts_report_no_false_disagreements() -> None:
     sources = _seed_sources()
 
     assert conflicting_facts(sources) == []
+
+
+# --- what is new (select_new) ----------------------------------------------------------------
+
+
+def candidate(key: int, doc: int, position: int, text: str) -> Candidate:
+    return Candidate(key=key, text=text, doc=doc, position=position, when=WED_17)
+
+
+def shown(*sentences: str) -> set[str]:
+    known: set[str] = set()
+    for sentence in sentences:
+        known |= known_units(content_stems(sentence))
+    return known
+
+
+def test_a_shown_name_spelled_differently_is_not_news() -> None:
+    known = shown("Finance Minister Aleksei Morozov met Choe Son Hui in Tallinn on Monday.")
+    respelled = candidate(1, 10, 0, "Finance Minister Alexey Morozov met Choi Song-hee in Tallinn.")
+    strike = candidate(2, 11, 0, "Dock workers in Tallinn began a strike over unpaid wages.")
+    assert select_new([respelled, strike], known, words=200) == [strike]
+
+
+def test_a_new_person_with_a_similar_name_is_news() -> None:
+    known = shown("John Kirby said the talks in Geneva were productive.")
+    kerry = candidate(1, 10, 0, "John Kerry walked out of the talks in Geneva, citing sabotage.")
+    assert select_new([kerry], known, words=200) == [kerry]
+
+
+def test_a_self_contained_sentence_beats_one_that_leans_on_the_sentence_before() -> None:
+    known = shown("Prosecutors in Bergen opened an inquiry into the shipping firm Nordlys.")
+    leaning = candidate(
+        1, 10, 2, "These charges accuse the shipping firm Nordlys of dumping fuel at sea."
+    )
+    plain = candidate(
+        2, 11, 2, "The prosecutors accuse the shipping firm Nordlys of dumping fuel at sea."
+    )
+    assert select_new([leaning, plain], known, words=13) == [plain]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "leans"),
+    [
+        ("These charges were dropped.", True),
+        ("This visit comes amid scrutiny.", True),
+        ("“That decision was wrong,” she said.", True),
+        ("This week the port reopened.", False),
+        ("That night the ferry sank.", False),
+        ("This Is England won the prize.", False),
+        ("Thistle farmers protested.", False),
+    ],
+)
+def test_sentences_that_point_back(sentence: str, leans: bool) -> None:
+    assert leans_on_context(sentence) is leans
