@@ -61,7 +61,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from summaries import _dates
-from summaries.models import Discrepancy
+from summaries.models import Discrepancy, quote_order
 from summaries.text import STOP_WORDS, content_stems, names, stem
 
 log = logging.getLogger(__name__)
@@ -1142,7 +1142,5 @@ class NewCandidate(Protocol):
     def stems(self) -> tuple[str, ...] | None: ...
 
 
-def _reading_key(c: NewCandidate) -> tuple[int, float, int, int]:
-    if c.when is None:
-        return (1, 0.0, c.doc, c.position)
-    return (0, c.when.timestamp(), c.doc, c.position)
+def _reading_key(c: NewCandidate) -> tuple[int, int, int, float, int]:
+    return quote_order(c.when, c.doc, c.position)

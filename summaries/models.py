@@ -241,3 +241,16 @@ class Subscription:
     def changed_at(self) -> datetime | None:
         """When the subscription last took its current settings."""
         return self.updated_at or self.created_at
+
+
+def quote_order(when: datetime | None, doc: int, position: int) -> tuple[int, int, int, float, int]:
+    """Sort key for quoted sentences from several articles: day by day, leads first.
+
+    Within one day the articles' first sentences come before their second ones, so a summary
+    opens with what happened rather than with one outlet's details; across days it is
+    chronological. Undated articles come last.
+    """
+    if when is None:
+        return (1, 0, position, 0.0, doc)
+    return (0, when.date().toordinal(), position, when.timestamp(), doc)
+

@@ -48,6 +48,7 @@ from sumy.utils import get_stop_words
 
 from summaries import _rank
 from summaries.errors import InvalidInput
+from summaries.models import quote_order
 from summaries.text import concepts, content_stems, ends_like_sentence, split_sentences, words
 
 log = logging.getLogger(__name__)
@@ -260,6 +261,9 @@ class _Tuning:
     duplicate_overlap: float = 0.8
     # Sentences with fewer words are never picked (datelines, "Here's why.").
     min_words: int = 4
+    # Gain factor per sentence already picked from the same article: a story summary quotes
+    # its several sources, not the most concise one six times (1.0 = no preference).
+    source_discount: float = 1.0
 
 
 # Story summaries (several articles): the ICSI recipe as published. A concept weighs the number
@@ -274,6 +278,7 @@ STORY_TUNING = _Tuning(
     covered_weight=0.0,
     duplicate_overlap=0.8,
     min_words=4,
+    source_discount=0.7,
 )
 # Single texts: one article gives no cross-source signal, so weights come from in-article
 # frequency: content stems count as concepts too, and each repetition adds a lot. Chosen on the
@@ -403,6 +408,7 @@ def _select(
     incidence = prepared.concepts
     need = max(1, min_novel)
     chosen: list[int] = []
+    picked_from: dict[int, int] = {}
     used = 0.0
     rank_pos = 0
     while True:
@@ -418,6 +424,10 @@ def _select(
         if order is None:
             live = np.where(uncovered, weights, weights * tuning.covered_weight)
             gain = (incidence @ live) * prior / denominator
+            if tuning.source_discount != 1.0 and picked_from:
+                gain *= tuning.source_discount ** np.fromiter(
+                    (picked_from.get(d, 0) for d in docs), np.float64, n
+                )
             gain[~fits] = -1.0
             best = int(np.argmax(gain))
             if gain[best] <= 0:
@@ -433,6 +443,7 @@ def _select(
             if best < 0:
                 break
         chosen.append(best)
+        picked_from[docs[best]] = picked_from.get(docs[best], 0) + 1
         used += lengths[best]
         available[best] = False
         row = incidence.indices[incidence.indptr[best] : incidence.indptr[best + 1]]
@@ -599,7 +610,7 @@ def summarize_candidates(
         tuning=STORY_TUNING,
     )
     picked = [candidates[i] for i in chosen]
-    return sorted(picked, key=_reading_order)
+    return sorted(picked, key=lambda c: quote_order(c.when, c.doc, c.position))
 
 
 def novel_concepts(text: str, known: frozenset[str] | set[str]) -> set[str]:

@@ -383,3 +383,40 @@ def test_headings_and_datelines_are_not_picked_when_sentences_exist() -> None:
     assert "Port Caddow quota protest" not in texts
     assert "Updated 3 March 2025 09:00 GMT" not in texts
     assert all(t.endswith(".") for t in texts)
+
+
+def test_a_story_summary_quotes_several_outlets_not_only_the_most_concise_one() -> None:
+    monday = datetime(2024, 3, 4, 9, tzinfo=UTC)
+    articles = {
+        1: [
+            "Storm Vela shut the Harbour Bridge on Sunday.",
+            "Gusts hit 140 km/h overnight.",
+            "Buses now take the ring road.",
+            "Repairs may cost 6 million euros.",
+            "The mayor urged calm.",
+        ],
+        2: [
+            "The Harbour Bridge stayed shut on Monday after storm Vela cracked the eastern pier,"
+            " engineers said.",
+            "Chief engineer Mirela Kovacevic said divers would inspect the eastern pier for three"
+            " days.",
+        ],
+        3: [
+            "Ferries between the old town and Saltmarsh will run every 15 minutes while the"
+            " Harbour Bridge is shut.",
+            "The ferry operator said tickets would be free until the bridge reopens.",
+        ],
+    }
+    candidates = [
+        Candidate(key=doc * 10 + i, text=text, doc=doc, position=i, when=monday)
+        for doc, sentences in articles.items()
+        for i, text in enumerate(sentences)
+    ]
+    picked = summarize_candidates(candidates, sentences=4)
+    # leads first, then second sentences; three outlets, the ferry news included
+    assert [(c.doc, c.text) for c in picked] == [
+        (1, "Storm Vela shut the Harbour Bridge on Sunday."),
+        (3, articles[3][0]),
+        (1, "Gusts hit 140 km/h overnight."),
+        (2, articles[2][1]),
+    ]
