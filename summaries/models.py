@@ -253,4 +253,3 @@ def quote_order(when: datetime | None, doc: int, position: int) -> tuple[int, in
     if when is None:
         return (1, 0, position, 0.0, doc)
     return (0, when.date().toordinal(), position, when.timestamp(), doc)
-
