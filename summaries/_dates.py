@@ -290,3 +290,73 @@ def compatible(a: DateMention, b: DateMention) -> bool:
     if a1 > a2 or b1 > b2:  # a range over New Year without a year: do not judge
         return True
     return a1 <= b2 and b1 <= a2
+
+
+# ---------------------------------------------------------------------------------------------
+# Background: sentences that tell what happened well before the article
+
+BACKGROUND_DAYS = 30
+"""A time reference more than this many days before the article's date is background."""
+
+_LOOKS_BACK = re.compile(
+    r"\b(?:last|previous|past)\s+(?:year|decade)\b|\b\d+\s+years?\s+ago\b|\ba\s+year\s+ago\b|"
+    r"\bover\s+the\s+(?:past|last)\s+(?:year|decade|\w+\s+(?:years|months))\b|"
+    r"\b(?:last|previous)\s+(?:spring|summer|autumn|fall|winter)\b",
+    re.IGNORECASE,
+)
+_MONTH_ONLY = re.compile(
+    r"\b(?P<mod>[Ll]ast|[Ii]n|[Ss]ince|[Ee]arlier\s+in|[Ll]ate|[Ee]arly|[Mm]id-?|[Oo]f|[Tt]his)\s+"
+    r"(?P<month>January|February|March|April|June|July|August|September|October|November|December)"
+    r"\b(?!\s*\d)"
+)
+_YEAR_ONLY = re.compile(
+    r"\b(?:(?:in|since|of|from|until|by)\s+|(?P<month>January|February|March|April|May|June|"
+    r"July|August|September|October|November|December)\s+)(?P<year>(?:19|20)\d\d)\b(?!\s*\d)"
+)
+
+
+def looks_back(sentence: str, published_at: datetime | None) -> bool:
+    """Whether a sentence tells of a time well before its article (background, not news).
+
+    True when it speaks of "last year", "over the past year" and the like, or when its time
+    references (days, months, years) lie more than `BACKGROUND_DAYS` before the article's
+    date and none is recent or ahead. A sentence in the future tense ("will start in
+    September") does not look back. Without an article date only the phrases count.
+
+    Args:
+        sentence: One sentence, verbatim.
+        published_at: The article's date (UTC), or None when unknown.
+    """
+    if _LOOKS_BACK.search(sentence):
+        return True
+    if published_at is None or _FUTURE.search(sentence):
+        return False
+    published = published_at.date()
+    cutoff = published - timedelta(days=BACKGROUND_DAYS)
+    old = recent = False
+    for mention in find_dates(sentence, published_at):
+        if not mention.year_known:
+            continue
+        if mention.last < cutoff:
+            old = True
+        else:
+            recent = True
+    for m in _MONTH_ONLY.finditer(sentence):
+        month = _MONTHS[m.group("month")]
+        year = published.year if month <= published.month else published.year - 1
+        if m.group("mod").lower() == "last" and month == published.month:
+            year -= 1
+        end = date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
+        if end < cutoff:
+            old = True
+        else:
+            recent = True
+    for m in _YEAR_ONLY.finditer(sentence):
+        year = int(m.group("year"))
+        month = _MONTHS[m.group("month")] if m.group("month") else 12
+        end = date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
+        if end < cutoff:
+            old = True
+        else:
+            recent = True
+    return old and not recent

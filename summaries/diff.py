@@ -55,6 +55,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Literal, Protocol, TypeVar
 
 from rapidfuzz import fuzz
@@ -940,7 +941,11 @@ class UpdateRules:
         min_words: Shorter sentences are never picked (datelines, "Here's why.").
         length_power: Gain is divided by words ** length_power.
         corroboration_power: A word pair reported by k fresh articles weighs k ** this.
-        lead_bonus: An article's sentence at position p weighs 1 + lead_bonus / (1 + p).
+        lead_bonus: An article's sentence at position p weighs 1 + lead_bonus / (1 + p), until
+            the first article lead is picked: the articles of one story open with the same
+            main event, so once it is told, openings no longer mark news.
+        background_discount: Gain factor for a sentence about a time well before its article
+            ("Earlier in October, ...", "last year"): background, not news.
         context_discount: Gain factor for a sentence that leans on the one before it ("These
             charges...", "This visit..."): quoted alone, the reader cannot tell what it means.
     """
@@ -951,6 +956,8 @@ class UpdateRules:
     corroboration_power: float = 1.0
     lead_bonus: float = 1.0
     context_discount: float = 0.5
+    background_discount: float = 0.5
+    one_lead: bool = True
 
 
 # Words that add nothing to a fact when they are the only new ones: reporting, hedging and
@@ -1027,11 +1034,13 @@ def select_new(
             support[item].add(c.doc)
     lengths = [len(c.text.split()) for c in fresh]
     capitals = [{stem(w) for w in _CAPITALISED.findall(c.text)[1:]} for c in fresh]
-    prior = [
-        (1.0 + rules.lead_bonus / (1.0 + c.position))
-        * (rules.context_discount if c.position > 0 and leans_on_context(c.text) else 1.0)
+    lead = [1.0 + rules.lead_bonus / (1.0 + c.position) for c in fresh]
+    quality = [
+        (rules.context_discount if c.position > 0 and leans_on_context(c.text) else 1.0)
+        * (rules.background_discount if _looks_back(c.text, c.when) else 1.0)
         for c in fresh
     ]
+    lead_told = False
     chosen: list[int] = []
     used = 0
     available = [n >= rules.min_words for n in lengths]
@@ -1050,7 +1059,8 @@ def select_new(
             for u in strong:
                 if u.startswith("#") or u in capitals[i]:
                     gain += 2.0 * len(support[u]) ** rules.corroboration_power
-            gain *= prior[i] / max(lengths[i], 1) ** rules.length_power
+            prior = quality[i] if lead_told else quality[i] * lead[i]
+            gain *= prior / max(lengths[i], 1) ** rules.length_power
             if gain > best_gain:
                 best, best_gain = i, gain
         if best < 0:
@@ -1059,6 +1069,7 @@ def select_new(
         used += lengths[best]
         available[best] = False
         covered |= units[best] | pairs[best]
+        lead_told = lead_told or (rules.one_lead and fresh[best].position == 0)
     picked = [fresh[i] for i in chosen]
     picked.sort(key=_reading_key)
     return picked
@@ -1066,17 +1077,32 @@ def select_new(
 
 _CAPITALISED = re.compile(r"\b[A-Z][a-zA-Z’'\-]+")
 _LEANS_ON_CONTEXT = re.compile(
-    r"^[\"“‘']?(This|These|That|Those|Such)\b(?!\s+(?:week|weekend|month|year|morning|afternoon|"
+    r"^[\"“‘']?(?:"
+    # a demonstrative pointing at what came before (not "This week", not "This Is England")
+    r"(?:This|These|That|Those|Such)\b(?!\s+(?:week|weekend|month|year|morning|afternoon|"
     r"evening|night|time|season|spring|summer|autumn|fall|winter|[A-Z]))"
+    # a connective continuing the sentence before
+    r"|(?:Additionally|Also|Besides|Furthermore|Moreover|Likewise|Similarly|However|Still|"
+    r"Thus|Therefore|Hence|Meanwhile|Nevertheless|Nonetheless|Instead|Otherwise)\b"
+    r"|In\s+addition\b(?!\s+to)|By\s+contrast\b|As\s+a\s+result\b"
+    r"|(?:Following|After|Amid|Amidst|Despite|Given|Against|Beyond|Because\s+of)\s+"
+    r"(?:this|that|these|those|such)\b"
+    r")"
 )
 
 
 def leans_on_context(sentence: str) -> bool:
-    """True when a sentence opens by pointing back ("These charges, ...", "This visit ...").
+    """True when a sentence opens by pointing back: a demonstrative ("These charges, ...",
+    "This visit ...") or a connective ("Additionally, ...", "Following this, ...").
 
     Time phrases ("This week, ...") and names ("This Is England") do not point back.
     """
     return bool(_LEANS_ON_CONTEXT.match(sentence))
+
+
+@lru_cache(maxsize=65536)
+def _looks_back(sentence: str, when: datetime | None) -> bool:
+    return _dates.looks_back(sentence, when)
 
 
 def _capitalised_stems(sentence: str) -> dict[str, str]:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from summaries._dates import looks_back
 from summaries.diff import (
     SourceText,
     conflicting_facts,
@@ -428,8 +429,10 @@ def test_seed_facts_report_no_false_disagreements() -> None:
 # --- what is new (select_new) ----------------------------------------------------------------
 
 
-def candidate(key: int, doc: int, position: int, text: str) -> Candidate:
-    return Candidate(key=key, text=text, doc=doc, position=position, when=WED_17)
+def candidate(
+    key: int, doc: int, position: int, text: str, when: datetime | None = WED_17
+) -> Candidate:
+    return Candidate(key=key, text=text, doc=doc, position=position, when=when)
 
 
 def shown(*sentences: str) -> set[str]:
@@ -473,7 +476,84 @@ def test_a_self_contained_sentence_beats_one_that_leans_on_the_sentence_before()
         ("That night the ferry sank.", False),
         ("This Is England won the prize.", False),
         ("Thistle farmers protested.", False),
+        ("Additionally, two ferries were cancelled.", True),
+        ("In addition, the port will close.", True),
+        ("In addition to ferries, buses run.", False),
+        ("Following this, the mayor resigned.", True),
+        ("Following the storm, the mayor resigned.", False),
+        ("However, the port stayed open.", True),
     ],
 )
 def test_sentences_that_point_back(sentence: str, leans: bool) -> None:
     assert leans_on_context(sentence) is leans
+
+
+def test_once_one_article_lead_is_told_the_other_leads_are_no_longer_favoured() -> None:
+    # Two outlets open with the same reopening in other words; the second outlet also has
+    # a fact of its own. With room for two sentences, that fact beats the second lead.
+    known = shown("Flooding closed the Rhine ferry at Kaub on Sunday.")
+    first_lead = candidate(
+        1,
+        10,
+        0,
+        "Engineers reopened the Rhine ferry at Kaub on Tuesday after the river fell "
+        "below two metres.",
+    )
+    second_lead = candidate(
+        2,
+        11,
+        0,
+        "Ferry crossings at Kaub resumed on Tuesday as the swollen Rhine finally "
+        "receded below flood level.",
+    )
+    fares = candidate(
+        3,
+        11,
+        1,
+        "Operators of the ferry said they had lost 80,000 euros in fares during the closure week.",
+    )
+    picked = select_new([first_lead, second_lead, fares], known, words=34)
+    assert [c.key for c in picked] == [2, 3]
+
+
+def test_background_from_long_before_the_article_loses_to_news() -> None:
+    known = shown("Flooding closed the Rhine ferry at Kaub on Sunday.")
+    may = datetime(2024, 5, 14, 9, tzinfo=UTC)
+    old = candidate(
+        1,
+        10,
+        2,
+        "In March 2023 the ferry operator bought a second boat for 1.2 million euros.",
+        may,
+    )
+    new = candidate(
+        2, 11, 2, "The ferry operator will buy a second boat for 1.4 million euros next year.", may
+    )
+    assert select_new([old, new], known, words=16) == [new]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "back"),
+    [
+        ("Earlier in October, the minister rejected the criticism.", True),
+        ("When the leader visited in September of last year, it alarmed the world.", True),
+        ("In a statement from last October, officials said 1,000 containers were sent.", True),
+        ("The shipments arrived between September 7 and October 1.", True),
+        ("The bridge, opened in 1987, was last refurbished in 2016.", True),
+        ("Over the past year, ties have strengthened.", True),
+        ("In May 2023 the firm was sold.", True),
+        ("The incidents took place on December 30, 2023, and January 2, 2024.", False),
+        ("On January 16, Moscow will host the talks.", False),
+        ("The conductor will take up the post in September.", False),
+        ("The talks began in December and ended this week.", False),
+        ("In December 2023 the firm was sold.", False),
+        ("The ministers met on Tuesday.", False),
+    ],
+)
+def test_sentences_that_look_back_well_before_their_article(sentence: str, back: bool) -> None:
+    assert looks_back(sentence, MON_15) is back
+
+
+def test_an_undated_article_looks_back_only_by_its_words() -> None:
+    assert looks_back("Over the past year, ties have strengthened.", None)
+    assert not looks_back("Earlier in October, the minister rejected the criticism.", None)
