@@ -63,7 +63,7 @@ from rapidfuzz.distance import Levenshtein
 
 from summaries import _dates
 from summaries.models import Discrepancy, quote_order
-from summaries.text import STOP_WORDS, content_stems, names, stem
+from summaries.text import STOP_WORDS, content_stems, names, reports_an_action, stem
 
 log = logging.getLogger(__name__)
 
@@ -957,6 +957,7 @@ class UpdateRules:
     lead_bonus: float = 1.0
     context_discount: float = 0.5
     background_discount: float = 0.5
+    commentary_discount: float = 0.5
     one_lead: bool = True
 
 
@@ -1038,6 +1039,7 @@ def select_new(
     quality = [
         (rules.context_discount if c.position > 0 and leans_on_context(c.text) else 1.0)
         * (rules.background_discount if _looks_back(c.text, c.when) else 1.0)
+        * (1.0 if c.position == 0 or reports_an_action(c.text) else rules.commentary_discount)
         for c in fresh
     ]
     lead_told = False

@@ -226,3 +226,83 @@ _DANGLING = re.compile(r"^[\"“‘']?(He|She|They|It|We|His|Her|Their|Its|Our)\
 def starts_with_pronoun(sentence: str) -> bool:
     """True for "She also said..." : quoted out of its article, the pronoun points nowhere."""
     return bool(_DANGLING.match(sentence))
+
+
+# An actor (a capitalised name, maybe after "the") doing something: "North Korea announced",
+# "Russia has already attacked", "Kim has invited", "Mayor Ines Holloway said".
+_ACTOR_RE = re.compile(r"(?:\b[Tt]he\s+)?[A-Z][\w’'.\-]*(?:\s+[A-Z][\w’'.\-]*)*")
+# ... or a definite common noun of one or two words: "the city will run", "The ferry operator said".
+_DEFINITE_RE = re.compile(r"\b[Tt]he\s+(?=[a-z])")
+_AUXILIARY = frozenset(
+    """
+    has have had is was were are will would can could may might shall should must been be
+    not never reportedly already also later then now again formally officially recently
+    just still finally quickly separately jointly allegedly
+    """.split()
+)
+_BEFORE_OBJECT = frozenset(
+    """
+    of to from with between by for in on at into about against over under among amid amidst
+    and or than as per via like toward towards
+    """.split()
+)
+_IRREGULAR_PAST = frozenset(
+    """
+    said says told met made took gave sent began held set hit won lost left found flew fled
+    ran saw became spoke wrote brought bought led chose drew struck went came got kept paid
+    put sold shot stood threw rose fell grew broke built cut fought heard knew laid quit read
+    sought sank spent spread stole swept swore taught thought withdrew overtook undertook
+    beat caught froze hid hung lit rode rang shook shut sang slept split tore upheld
+    """.split()
+)
+
+
+def _acts(rest: Sequence[str]) -> bool:
+    """Whether the words after a subject start with its verb (after at most three auxiliaries
+    or adverbs): a past tense, a reporting verb, or anything after "has/have/had/will"."""
+    k = 0
+    while k < min(len(rest), 3) and rest[k].lower() in _AUXILIARY:
+        k += 1
+    if k >= len(rest):
+        return False
+    verb = re.sub(r"\W+$", "", rest[k])
+    if not verb.islower() or not verb.isalpha():
+        return False
+    if verb.endswith("ed") or verb in _IRREGULAR_PAST:
+        return True
+    return k > 0 and rest[0].lower() in ("has", "have", "had", "will")
+
+
+def reports_an_action(sentence: str) -> bool:
+    """True when an actor does something in the sentence ("North Korea announced the test",
+    "Kim has invited Putin", "Ines Holloway said", "the city will run a ferry").
+
+    News reports who did what; commentary has abstract subjects and present-tense verbs ("This
+    rendezvous reflects the ties", "The intensification of relations has set the stage
+    abuzz"). The actor is a run of capitalised words that is not a possessive, not a lone stop
+    word ("These") and not the object of a preposition ("between Russia and North Korea
+    has..."), or "the" with one or two lower-case words; its verb follows at once or after
+    at most three auxiliaries or adverbs.
+    """
+    for m in _ACTOR_RE.finditer(sentence):
+        run = m.group(0)
+        name = run.split()
+        if name[0].lower() == "the":
+            name = name[1:]
+        if not name or run.endswith(("'s", "’s")):
+            continue
+        if len(name) == 1 and name[0].rstrip(".").lower() in STOP_WORDS:
+            continue
+        before = sentence[: m.start()].rstrip()
+        if before and not before.endswith(",") and before.split()[-1].lower() in _BEFORE_OBJECT:
+            continue
+        if _acts(sentence[m.end() :].split()):
+            return True
+    for m in _DEFINITE_RE.finditer(sentence):
+        after = sentence[m.end() :].split()
+        for size in (1, 2):
+            subject = after[:size]
+            if len(subject) == size and all(w.isalpha() and w.islower() for w in subject):
+                if subject[-1] not in _AUXILIARY and _acts(after[size:]):
+                    return True
+    return False

@@ -557,3 +557,20 @@ def test_sentences_that_look_back_well_before_their_article(sentence: str, back:
 def test_an_undated_article_looks_back_only_by_its_words() -> None:
     assert looks_back("Over the past year, ties have strengthened.", None)
     assert not looks_back("Earlier in October, the minister rejected the criticism.", None)
+
+
+def test_who_did_what_beats_commentary() -> None:
+    known = shown("Flooding closed the Rhine ferry at Kaub on Sunday.")
+    commentary = candidate(
+        1,
+        10,
+        3,
+        "Growing strain on the Rhine crossings worries Mayor Lena Vogt and hoteliers in Bacharach.",
+    )
+    action = candidate(
+        2,
+        11,
+        3,
+        "Mayor Lena Vogt demanded extra barges for the Rhine crossings at Kaub and Bacharach.",
+    )
+    assert select_new([commentary, action], known, words=15) == [action]

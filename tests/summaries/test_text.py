@@ -8,6 +8,7 @@ from summaries.text import (
     content_stems,
     is_heading_like,
     names,
+    reports_an_action,
     split_sentences,
     starts_with_pronoun,
     words,
@@ -66,3 +67,36 @@ def test_a_sentence_opening_with_a_pronoun_is_flagged() -> None:
     assert starts_with_pronoun("She also said the talks would resume.")
     assert starts_with_pronoun("“They will not sign,” an aide said.")
     assert not starts_with_pronoun("Shell companies were named in the report.")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Adding to the tension, Valdmark announced the test of a new rocket on Monday.",
+        "According to a spokesperson, Russia has already attacked the depot.",
+        "Mayor Ines Holloway said the repairs would take a month.",
+        "Kim has invited the president to visit.",
+        "The city will run a free ferry from Wednesday.",
+        "The move drew criticism from three neighbours.",
+        "“We will rebuild,” Holloway said.",
+        "Engineers reopened the bridge on Tuesday.",
+    ],
+)
+def test_sentences_that_report_an_action(sentence: str) -> None:
+    assert reports_an_action(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "This significant rendezvous reflects the intensifying ties between the nations.",
+        "The intensification of these relations has set the region abuzz.",
+        "There is a growing suspicion that the deal might include rockets.",
+        "Valdmark's alleged deliveries worried the region.",
+        "Trade between Russia and North Korea has tripled.",
+        "These charges, which are serious, were voiced in March.",
+        "As the world watches with bated breath, the talks could reshape the region.",
+    ],
+)
+def test_commentary_is_not_an_action_report(sentence: str) -> None:
+    assert not reports_an_action(sentence)
