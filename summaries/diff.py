@@ -1039,7 +1039,7 @@ def select_new(
     quality = [
         (rules.context_discount if c.position > 0 and leans_on_context(c.text) else 1.0)
         * (rules.background_discount if _looks_back(c.text, c.when) else 1.0)
-        * (1.0 if c.position == 0 or reports_an_action(c.text) else rules.commentary_discount)
+        * (1.0 if c.position == 0 or _reports_an_action(c.text) else rules.commentary_discount)
         for c in fresh
     ]
     lead_told = False
@@ -1105,6 +1105,11 @@ def leans_on_context(sentence: str) -> bool:
 @lru_cache(maxsize=65536)
 def _looks_back(sentence: str, when: datetime | None) -> bool:
     return _dates.looks_back(sentence, when)
+
+
+@lru_cache(maxsize=65536)
+def _reports_an_action(sentence: str) -> bool:
+    return reports_an_action(sentence)
 
 
 def _capitalised_stems(sentence: str) -> dict[str, str]:
