@@ -404,7 +404,10 @@ def story_card(brief: StoryBrief, *, full: bool = True) -> Card:
     """
     lines: list[Line] = [_cited(s) for s in brief.summary]
     if brief.new:
-        lines.append(Line(NEW_HEADING, kind="heading"))
+        heading = NEW_HEADING
+        if brief.updates_briefing is None and brief.new_since is not None:
+            heading = f"New since {when(brief.new_since)}"
+        lines.append(Line(heading, kind="heading"))
         lines.extend(_cited(s) for s in brief.new)
     if brief.discrepancies:
         outlets = {c.article_id: c.outlet for c in brief.sources}
@@ -442,13 +445,18 @@ def briefing_reply(
     """A briefing (from /brief or /whatsnew or a digest) as a reply.
 
     With no stories it says so in one line: "Nothing new since your last briefing." for
-    what-is-new, "No stories yet…" for a briefing. `label` replaces the first word of the
-    heading ("Briefing" / "What's new"), e.g. "Daily digest".
+    what-is-new ("... since <time>" for an audience never briefed), "No stories yet…" for a
+    briefing or an empty store. `label` replaces the first word of the heading ("Briefing" /
+    "What's new"), e.g. "Daily digest".
     """
     topic = f" on “{_one_line(briefing.topic)}”" if briefing.topic else ""
     n = len(briefing.stories)
     if n == 0:
-        if whats_new:
+        if briefing.empty_store:
+            text = f"No stories yet. {EMPTY_STORE_HINT.get(surface, EMPTY_STORE_HINT['discord'])}"
+        elif whats_new and briefing.never_briefed:
+            text = f"Nothing new{topic} since {when(briefing.since)}."
+        elif whats_new:
             text = f"Nothing new{topic} since your last briefing."
         elif briefing.topic:
             text = f"No stories{topic} yet."

@@ -176,11 +176,16 @@ class StoryBrief:
     discrepancies: tuple[Discrepancy, ...]
     sources: tuple[Citation, ...]
     updates_briefing: int | None = None  # the audience's last delivery that covered this story
+    new_since: datetime | None = None  # for a story never shown: "new" is coverage after this
 
 
 @dataclass(frozen=True)
 class Briefing:
-    """What an audience is shown. `delivery_id` is set once the briefing was recorded."""
+    """What an audience is shown. `delivery_id` is set once the briefing was recorded.
+
+    `empty_store` says that no article is stored at all; `never_briefed` (what-is-new only)
+    that the audience had no briefing yet, so "new" was measured against `since`.
+    """
 
     audience: str
     generated_at: datetime
@@ -189,6 +194,8 @@ class Briefing:
     since: datetime | None = None
     delivery_id: int | None = None
     notes: tuple[str, ...] = field(default=())
+    empty_store: bool = False
+    never_briefed: bool = False
 
 
 @dataclass(frozen=True)

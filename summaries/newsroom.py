@@ -366,16 +366,29 @@ class Newsroom:
             ids = [i for i in matching if i in recent][: limit * 4]
         else:
             ids = await self.store.stories_with_unseen(audience, effective_since, limit * 4)
+        last = await self.store.last_delivery(audience) if since is None else None
         briefs: list[StoryBrief] = []
         for i in ids:
             brief = await self._story_brief(
-                i, audience, since=effective_since, summary=False, words=None
+                i,
+                audience,
+                since=effective_since,
+                summary=False,
+                words=None,
+                briefed_at=last[1] if last else None,
             )
             if brief.new:
                 briefs.append(brief)
             if len(briefs) >= limit:
                 break
-        return await self._finish(audience, briefs, topic=topic, since=since, record=record)
+        briefing = await self._finish(audience, briefs, topic=topic, since=since, record=record)
+        if not briefs:
+            # say what "nothing new" was measured against
+            if await self.store.article_count() == 0:
+                briefing = replace(briefing, empty_store=True)
+            elif await self.store.delivery_count(audience) == 0:
+                briefing = replace(briefing, never_briefed=True, since=effective_since)
+        return briefing
 
     async def _finish(
         self,
@@ -437,7 +450,14 @@ class Newsroom:
         since: datetime | None,
         summary: bool,
         words: int | None,
+        briefed_at: datetime | None = None,
     ) -> StoryBrief:
+        """One story for an audience.
+
+        What is new is measured against, in this order: the articles the audience was briefed
+        on; for a story it was never shown, the articles that arrived before its last briefing
+        (`briefed_at`); for an audience never briefed, coverage older than `since`.
+        """
         story = await self.store.story(story_id)
         # What every audience sees the same (the story's sentences, summary, disagreements) is
         # loaded and computed once per version of the story (its article count changes with
@@ -463,6 +483,8 @@ class Newsroom:
         if shown:
             baseline = set(shown)
             updates = max(shown.values())
+        elif briefed_at is not None:
+            baseline = {a.id for a in articles if a.fetched_at < briefed_at}
         elif since is not None:
             baseline = {a.id for a in articles if a.when < since}
         else:
@@ -524,6 +546,7 @@ class Newsroom:
             discrepancies=tuple(found),
             sources=tuple(_citation(a) for a in articles if a.near_duplicate_of is None),
             updates_briefing=updates,
+            new_since=since if not shown and briefed_at is None and baseline is not None else None,
         )
 
     # ================================================================== feeds

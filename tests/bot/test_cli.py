@@ -370,6 +370,28 @@ def test_brief_on_empty_store_names_the_cli_command(cli: Cli) -> None:
     assert "briefbot ingest" in run.out
 
 
+def test_whatsnew_on_empty_store_says_there_are_no_stories(cli: Cli) -> None:
+    run = cli("whatsnew")
+    assert run.code == 0
+    assert run.out == (
+        "No stories yet. Add articles with `briefbot ingest PATH|URL` or a feed with "
+        "`briefbot feed add URL`.\n"
+    )
+
+
+def test_whatsnew_for_an_audience_never_briefed_names_its_baseline(
+    cli: Cli, tmp_path: Path, write: Any, samples: Any
+) -> None:
+    for name in ("ridgeway", "lowland"):
+        write(tmp_path / "in", f"{name}.txt", getattr(samples, name))
+    cli("ingest", tmp_path / "in")
+    nothing = cli("whatsnew", "--audience", "N", "--since", "2099-01-01")
+    assert (nothing.code, nothing.out) == (0, "Nothing new since 01 Jan 2099 00:00 UTC.\n")
+    everything = cli("whatsnew", "--audience", "N", "--since", "2000-01-01")
+    assert "New since 01 Jan 2000 00:00 UTC:" in everything.lines
+    assert "New since your last briefing:" not in everything.lines
+
+
 def test_brief_dry_run_records_nothing_and_brief_records_one_delivery(
     cli: Cli, tmp_path: Path, write: Any, samples: Any, db_path: Path, sql: Sql
 ) -> None:

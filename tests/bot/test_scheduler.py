@@ -40,6 +40,7 @@ from summaries.newsroom import Newsroom
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
 NOTHING_NEW = "Nothing new since your last briefing."
+EMPTY_STORE = "No stories yet. Add articles with /ingest or a feed with /feed add."
 
 # Invented articles for one story (two outlets) and a later update.
 LIGHTHOUSE_A = (
@@ -145,8 +146,8 @@ async def test_digests_fire_at_local_time_in_two_zones_across_dst(
     assert (by_day["2024-03-30"], by_day["2024-03-31"]) == ("07:00", "06:00")
     ny_by_day = {t.date().isoformat(): t.strftime("%H:%M") for t in new_york}
     assert (ny_by_day["2024-03-09"], ny_by_day["2024-03-10"]) == ("12:30", "11:30")
-    # nothing new in an empty database: the one short line
-    assert {p.text for p in poster.posts} == {NOTHING_NEW}
+    # nothing in an empty database: the one short line, with how to add articles
+    assert {p.text for p in poster.posts} == {EMPTY_STORE}
     assert all(p.briefing is None for p in poster.posts)
 
 
@@ -336,7 +337,7 @@ async def test_the_terminal_prints_cli_digests_and_leaves_discord_ones_alone(
     clock.now = datetime(2024, 5, 6, 6, 0, tzinfo=UTC)
     report = await sched.tick()
     assert [(o.audience, o.status) for o in report.digests] == [("cli:shell", "nothing_new")]
-    assert out.getvalue() == f"[digest for cli:shell]\n{NOTHING_NEW}\n"
+    assert out.getvalue() == f"[digest for cli:shell]\n{EMPTY_STORE}\n"
     assert not await room.delivered(discord_sub.id, clock.now)  # still the bot's to send
 
 

@@ -267,3 +267,44 @@ async def test_a_later_article_restating_known_facts_adds_nothing(
     assert restated.story_id is not None
     news = await room.whats_new("cli:desk")
     assert [c.text for s in news.stories for c in s.new] == []
+
+
+# An unrelated story whose article is dated before the desk's briefing but arrives after it.
+LATE_ARRIVAL = """Glassworks Strike Ends in Varnholm
+
+Published: January 2, 2024 at 9:00 am CET
+
+Workers at the Varnholm glassworks voted to end their nine-day strike after the owners agreed to a 6 percent pay rise.
+
+Union negotiator Britta Kallsen said the furnaces would be relit within a week.
+"""
+
+
+async def test_a_story_that_arrived_after_the_briefing_is_new_even_when_dated_before_it(
+    room: Newsroom, samples: Any, clock: Any
+) -> None:
+    await _day_one(room, samples)
+    briefing = await room.brief("cli:desk")
+    assert briefing.generated_at.date().isoformat() > "2024-01-02"
+    clock.advance(days=3)
+    late = await room.ingest_text(LATE_ARRIVAL, source="late.txt")
+    assert late.status == "stored"
+    news = await room.whats_new("cli:desk")
+    [story] = [s for s in news.stories if s.story_id == late.story_id]
+    assert any("nine-day strike" in c.text for c in story.new)
+    assert (story.updates_briefing, story.new_since) == (None, None)  # "since your last briefing"
+
+
+async def test_nothing_new_says_what_it_was_measured_against(
+    room: Newsroom, samples: Any, clock: Any
+) -> None:
+    empty = await room.whats_new("cli:desk")
+    assert (empty.stories, empty.empty_store, empty.never_briefed) == ((), True, False)
+    await _day_one(room, samples)
+    clock.advance(days=2)
+    newcomer = await room.whats_new("cli:newcomer")
+    assert (newcomer.stories, newcomer.empty_store, newcomer.never_briefed) == ((), False, True)
+    assert newcomer.since == clock.now - timedelta(hours=24)
+    await room.brief("cli:desk")
+    briefed = await room.whats_new("cli:desk")
+    assert (briefed.stories, briefed.empty_store, briefed.never_briefed) == ((), False, False)
