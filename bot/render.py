@@ -493,7 +493,9 @@ def ingest_reply(results: Sequence[IngestResult]) -> Reply:
         title=f"Ingested {len(results)} inputs",
         lines=tuple(Line(line, kind="item") for line in lines),
     )
-    return Reply(text=f"{summary}.", cards=(card,))
+    # nothing taken at all is an error: only the user who tried sees it
+    nothing_taken = counts["rejected"] == len(results)
+    return Reply(text=f"{summary}.", cards=(card,), error=nothing_taken)
 
 
 def _ingest_line(result: IngestResult) -> str:

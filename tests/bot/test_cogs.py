@@ -12,11 +12,13 @@ import pytest
 from fakes import FakeAttachment, FakeInteraction, FakeUser
 from sample_news import QUAY_UNION, add_quay_story, add_union_article, advance, open_room
 
+from bot import render
 from bot.cogs.briefings import BriefingsCog
 from bot.cogs.digests import DigestsCog
 from bot.cogs.feeds import FeedsCog
 from bot.cogs.help import HelpCog
 from bot.commands import Commands
+from summaries.models import IngestResult
 from summaries.newsroom import Newsroom
 
 QUAY_SUMMARY = (
@@ -391,3 +393,25 @@ async def test_a_long_answer_paginates_into_follow_ups_and_is_recorded_once(
     assert interaction.sent[0].content == "Briefing: 12 stories."
     assert [t for s in interaction.sent for t in s.titles] == [f"Story {n}" for n in range(12)]
     assert await room.store.delivery_count("channel:7001") == 1
+
+
+async def test_a_rejected_ingest_is_answered_privately(room: Newsroom, cmds: Commands) -> None:
+    interaction = FakeInteraction()
+    blob = FakeAttachment("photo.txt", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    await BriefingsCog.ingest.callback(BriefingsCog(cmds), interaction, file=blob)
+    assert interaction.deleted_original  # the public "thinking..." is removed
+    [sent] = interaction.sent
+    assert sent.ephemeral
+    assert sent.content == "Rejected: photo.txt is a binary file, not text"
+    assert await room.articles() == []
+
+
+def test_a_feed_whose_every_entry_was_rejected_is_an_error() -> None:
+    results = [
+        IngestResult(input=f"https://coast.example/{n}", status="rejected", reason="no article")
+        for n in (1, 2)
+    ]
+    reply = render.ingest_reply(results)
+    assert reply.error and reply.text == "2 rejected."
+    stored = IngestResult(input="https://coast.example/3", status="stored", article_id=1)
+    assert not render.ingest_reply([*results, stored]).error
