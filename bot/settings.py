@@ -53,6 +53,7 @@ _KNOWN: dict[str, set[str]] = {
     },
     "summaries": {
         "summary_words",
+        "story_words",
         "new_words",
         "max_stories",
         "default_since_hours",
@@ -163,6 +164,7 @@ def _from_dict(data: dict[str, Any], where: str) -> Settings:
     core = CoreConfig(
         fetch=fetch,
         summary_words=positive("summaries", "summary_words", base.summary_words),
+        story_words=positive("summaries", "story_words", base.story_words),
         new_words=positive("summaries", "new_words", base.new_words),
         max_stories=positive("summaries", "max_stories", base.max_stories),
         default_since_hours=positive("summaries", "default_since_hours", base.default_since_hours),

@@ -17,6 +17,7 @@ class CoreConfig:
     Attributes:
         fetch: Limits and SSRF policy for every HTTP fetch.
         summary_words: Word budget of a story summary in a briefing.
+        story_words: Word budget of the summary of one story shown in full (/story).
         new_words: Word budget of the "what is new" part of a story.
         max_stories: Stories in one briefing.
         default_since_hours: With no earlier briefing and no `since`, "what is new" is measured
@@ -30,6 +31,7 @@ class CoreConfig:
 
     fetch: FetchPolicy = field(default_factory=FetchPolicy)
     summary_words: int = 120
+    story_words: int = 250
     new_words: int = 120
     max_stories: int = 5
     default_since_hours: int = 24

@@ -299,7 +299,9 @@ class Newsroom:
     async def story(self, story_id: int, *, audience: str | None = None) -> StoryBrief:
         """One story in full: summary, what is new for `audience`, discrepancies, sources."""
         live = await self.store.resolve_story(story_id)
-        return await self._story_brief(live, audience, since=None, summary=True, words=None)
+        return await self._story_brief(
+            live, audience, since=None, summary=True, words=self.config.story_words
+        )
 
     # ================================================================== briefings
 
@@ -471,7 +473,7 @@ class Newsroom:
                 articles=tuple(loaded),
                 rows=tuple(sentences),
                 candidates=tuple(_candidates(loaded, sentences)),
-                summary=None,
+                summaries={},
                 discrepancies=None,
             )
             self._shared.put(version, shared)
@@ -491,16 +493,15 @@ class Newsroom:
             baseline = None
         texts = {s.id: s for s, _ in rows}
         config = self.config
-        if summary and shared.summary is None:
+        budget = words or config.summary_words
+        picked_keys = shared.summaries.get(budget) if summary else None
+        if summary and picked_keys is None:
             picked = await asyncio.to_thread(
-                summarize_candidates,
-                candidates,
-                words=words or config.summary_words,
-                algorithm=config.algorithm,
+                summarize_candidates, candidates, words=budget, algorithm=config.algorithm
             )
-            shared = replace(shared, summary=tuple(c.key for c in picked))
-            self._shared.put(version, shared)
-        order = {key: n for n, key in enumerate(shared.summary or ())} if summary else {}
+            picked_keys = tuple(c.key for c in picked)
+            shared.summaries[budget] = picked_keys
+        order = {key: n for n, key in enumerate(picked_keys or ())}
         chosen = sorted((c for c in candidates if c.key in order), key=lambda c: order[c.key])
 
         def compute_new() -> list[Candidate]:
@@ -674,7 +675,7 @@ class _SharedParts:
     articles: tuple[Article, ...]
     rows: tuple[tuple[Sentence, tuple[str, ...]], ...]
     candidates: tuple[Candidate, ...]
-    summary: tuple[int, ...] | None  # sentence ids in reading order
+    summaries: dict[int, tuple[int, ...]]  # word budget -> sentence ids in reading order
     discrepancies: tuple[Discrepancy, ...] | None
 
 

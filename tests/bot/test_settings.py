@@ -17,6 +17,7 @@ def test_the_example_config_loads_with_its_documented_defaults() -> None:
     assert settings.db_path == Path("briefbot.db")
     assert settings.core.fetch.allow_private is False
     assert settings.core.summary_words == 120
+    assert settings.core.story_words == 250
     assert settings.digest_grace_s == 10800
     assert settings.when_nothing_new == "line"
     assert settings.dev_guild_id is None

@@ -308,3 +308,19 @@ async def test_nothing_new_says_what_it_was_measured_against(
     await room.brief("cli:desk")
     briefed = await room.whats_new("cli:desk")
     assert (briefed.stories, briefed.empty_store, briefed.never_briefed) == ((), False, False)
+
+
+async def test_a_story_in_full_has_a_longer_summary_than_in_a_briefing(
+    room: Newsroom, samples: Any
+) -> None:
+    await _day_one(room, samples)
+    briefing = await room.brief("cli:desk", record=False)
+    in_briefing = {s.story_id: s for s in briefing.stories}
+    for story_id, brief in in_briefing.items():
+        full = await room.story(story_id)
+        briefed_words = sum(len(c.text.split()) for c in brief.summary)
+        full_words = sum(len(c.text.split()) for c in full.summary)
+        assert briefed_words <= room.config.summary_words
+        assert briefed_words <= full_words <= room.config.story_words
+    sizes = [sum(len(c.text.split()) for c in (await room.story(i)).summary) for i in in_briefing]
+    assert max(sizes) > room.config.summary_words
