@@ -1117,6 +1117,7 @@ def _capitalised_stems(sentence: str) -> dict[str, str]:
     return {stem(w): w for w in _CAPITALISED.findall(sentence)}
 
 
+@lru_cache(maxsize=65536)
 def _name_key(word: str) -> str:
     """Romanisation-aware key of one name word (as in `name_variants`): "sergi"/"sergey"."""
     folded = _fold(word)
@@ -1128,10 +1129,18 @@ class _KnownSpellings:
 
     def __init__(self, known: Iterable[str]) -> None:
         self._known = known if isinstance(known, set) else set(known)
-        self._by_key: dict[str, str] = {}
-        for unit in sorted(self._known):
-            if " " not in unit and not unit.startswith("#") and len(unit) > 1:
-                self._by_key.setdefault(_name_key(unit), unit)
+        self._keys: dict[str, str] | None = None  # built when first needed
+
+    def _by_key(self) -> dict[str, str]:
+        if self._keys is None:
+            self._keys = {}
+            for unit in self._known:
+                if " " not in unit and not unit.startswith("#") and len(unit) > 1:
+                    key = _name_key(unit)
+                    shown = self._keys.get(key)
+                    if shown is None or unit < shown:  # the same choice whatever the set order
+                        self._keys[key] = unit
+        return self._keys
 
     def respell(self, stems: Sequence[str], capitalised: dict[str, str]) -> tuple[str, ...]:
         """`stems` with each unseen capitalised word that is a shown name's variant replaced
@@ -1147,7 +1156,8 @@ class _KnownSpellings:
             written = capitalised.get(s)
             if written is not None and s not in self._known:
                 parts = _fold(written).split()
-                shown = [self._by_key.get(_name_key(p)) for p in parts if len(p) > 1]
+                by_key = self._by_key()
+                shown = [by_key.get(_name_key(p)) for p in parts if len(p) > 1]
                 if parts and len(shown) == len(parts) and all(shown):
                     out.extend(x for x in shown if x)
                     continue
