@@ -257,6 +257,9 @@ _IRREGULAR_PAST = frozenset(
 )
 
 
+_LOOKAHEAD = 160  # characters after a subject that can hold its auxiliaries and verb
+
+
 def _acts(rest: Sequence[str]) -> bool:
     """Whether the words after a subject start with its verb (after at most three auxiliaries
     or adverbs): a past tense, a reporting verb, or anything after "has/have/had/will"."""
@@ -293,13 +296,14 @@ def reports_an_action(sentence: str) -> bool:
             continue
         if len(name) == 1 and name[0].rstrip(".").lower() in STOP_WORDS:
             continue
-        before = sentence[: m.start()].rstrip()
+        # only a few words either side matter (and long run-on "sentences" stay linear)
+        before = sentence[max(0, m.start() - 40) : m.start()].rstrip()
         if before and not before.endswith(",") and before.split()[-1].lower() in _BEFORE_OBJECT:
             continue
-        if _acts(sentence[m.end() :].split()):
+        if _acts(sentence[m.end() : m.end() + _LOOKAHEAD].split()[:5]):
             return True
     for m in _DEFINITE_RE.finditer(sentence):
-        after = sentence[m.end() :].split()
+        after = sentence[m.end() : m.end() + _LOOKAHEAD].split()[:7]
         for size in (1, 2):
             subject = after[:size]
             if len(subject) == size and all(w.isalpha() and w.islower() for w in subject):
