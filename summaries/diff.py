@@ -948,6 +948,9 @@ class UpdateRules:
             ("Earlier in October, ...", "last year"): background, not news.
         context_discount: Gain factor for a sentence that leans on the one before it ("These
             charges...", "This visit..."): quoted alone, the reader cannot tell what it means.
+        commentary_discount: Gain factor for a sentence (other than a lead) in which no actor
+            does anything (`summaries.text.reports_an_action`): commentary, not news.
+        one_lead: Whether the lead bonus ends once one article's lead is picked.
     """
 
     min_novel: int = 2
@@ -1006,8 +1009,10 @@ def select_new(
     bonus for an article's lead sentences (news leads with what happened), per square root of
     length. Each pick's units and pairs then count as shown, so no two picks bring the same
     news. A name spelled differently from a shown one ("Choi Song-hee" after "Choe Son Hui",
-    "Sergi" after "Sergei") is the shown name, not a new one; a sentence that leans on the one
-    before it ("These charges, ...") is discounted against a self-contained one.
+    "Sergi" after "Sergei") is the shown name, not a new one. Discounted (see `UpdateRules`):
+    a sentence that leans on the one before it ("These charges, ..."), background from well
+    before its article ("Earlier in October, ..."), and commentary where no actor does
+    anything; the lead bonus ends once one article's lead is picked.
 
     Args:
         fresh: Sentences of the articles the audience has not been briefed on.

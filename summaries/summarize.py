@@ -555,8 +555,10 @@ def summarize_candidates(
 
     With ``"briefbot"``: concepts (content-stem bigrams, names, numbers) weigh the number of
     articles mentioning them, so facts several outlets report come first; sentences are picked
-    greedily by newly covered weight per word, favouring article leads; near-duplicates are
-    never both picked. With another algorithm, its ranking is walked with the same filters.
+    greedily by newly covered weight per word, favouring article leads, each further sentence
+    from an already quoted article weighing 0.7 times as much (several outlets, not the most
+    concise one); near-duplicates are never both picked. With another algorithm, its ranking
+    is walked with the same filters.
 
     Args:
         candidates: The sentences to choose from (any order).
@@ -569,8 +571,8 @@ def summarize_candidates(
             covered by an already picked sentence.
 
     Returns:
-        The picked candidates in reading order: by date, then article, then position;
-        undated articles last.
+        The picked candidates in reading order (`summaries.models.quote_order`): day by day,
+        the articles' leads before their later sentences; undated articles last.
 
     Raises:
         InvalidInput: Unknown algorithm, or a budget below 1, or both budgets given.
