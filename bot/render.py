@@ -452,16 +452,14 @@ def briefing_reply(
     topic = f" on “{_one_line(briefing.topic)}”" if briefing.topic else ""
     n = len(briefing.stories)
     if n == 0:
-        if briefing.empty_store:
+        if briefing.empty_store or not (whats_new or briefing.topic):
             text = f"No stories yet. {EMPTY_STORE_HINT.get(surface, EMPTY_STORE_HINT['discord'])}"
         elif whats_new and briefing.never_briefed:
             text = f"Nothing new{topic} since {when(briefing.since)}."
         elif whats_new:
             text = f"Nothing new{topic} since your last briefing."
-        elif briefing.topic:
-            text = f"No stories{topic} yet."
         else:
-            text = f"No stories yet. {EMPTY_STORE_HINT.get(surface, EMPTY_STORE_HINT['discord'])}"
+            text = f"No stories{topic} yet."
     else:
         label = label or ("What's new" if whats_new else "Briefing")
         text = f"{label}{topic}: {n} stor{'ies' if n != 1 else 'y'}"

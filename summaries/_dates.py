@@ -29,6 +29,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 log = logging.getLogger(__name__)
 
@@ -315,6 +316,11 @@ _YEAR_ONLY = re.compile(
 )
 
 
+def _month_end(year: int, month: int) -> date:
+    return date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
+
+
+@lru_cache(maxsize=65536)  # asked again for the same fresh sentences by every audience
 def looks_back(sentence: str, published_at: datetime | None) -> bool:
     """Whether a sentence tells of a time well before its article (background, not news).
 
@@ -346,7 +352,7 @@ def looks_back(sentence: str, published_at: datetime | None) -> bool:
         year = published.year if month <= published.month else published.year - 1
         if m.group("mod").lower() == "last" and month == published.month:
             year -= 1
-        end = date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
+        end = _month_end(year, month)
         if end < cutoff:
             old = True
         else:
@@ -354,7 +360,7 @@ def looks_back(sentence: str, published_at: datetime | None) -> bool:
     for m in _YEAR_ONLY.finditer(sentence):
         year = int(m.group("year"))
         month = _MONTHS[m.group("month")] if m.group("month") else 12
-        end = date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
+        end = _month_end(year, month)
         if end < cutoff:
             old = True
         else:

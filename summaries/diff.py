@@ -1026,11 +1026,13 @@ def select_new(
     rules = rules or UpdateRules()
     covered = set(known)
     spelling = _KnownSpellings(covered)
+    capitalised = [_CAPITALISED.findall(c.text) for c in fresh]
     stems = [
         spelling.respell(
-            c.stems if c.stems is not None else content_stems(c.text), _capitalised_stems(c.text)
+            c.stems if c.stems is not None else content_stems(c.text),
+            {stem(w): w for w in written},
         )
-        for c in fresh
+        for c, written in zip(fresh, capitalised, strict=True)
     ]
     units = [content_units(st) for st in stems]
     pairs = [_bigrams(st) for st in stems]
@@ -1039,12 +1041,12 @@ def select_new(
         for item in carried | paired:
             support[item].add(c.doc)
     lengths = [len(c.text.split()) for c in fresh]
-    capitals = [{stem(w) for w in _CAPITALISED.findall(c.text)[1:]} for c in fresh]
+    capitals = [{stem(w) for w in written[1:]} for written in capitalised]
     lead = [1.0 + rules.lead_bonus / (1.0 + c.position) for c in fresh]
     quality = [
         (rules.context_discount if c.position > 0 and leans_on_context(c.text) else 1.0)
-        * (rules.background_discount if _looks_back(c.text, c.when) else 1.0)
-        * (1.0 if c.position == 0 or _reports_an_action(c.text) else rules.commentary_discount)
+        * (rules.background_discount if _dates.looks_back(c.text, c.when) else 1.0)
+        * (1.0 if c.position == 0 or reports_an_action(c.text) else rules.commentary_discount)
         for c in fresh
     ]
     lead_told = False
@@ -1105,21 +1107,6 @@ def leans_on_context(sentence: str) -> bool:
     Time phrases ("This week, ...") and names ("This Is England") do not point back.
     """
     return bool(_LEANS_ON_CONTEXT.match(sentence))
-
-
-@lru_cache(maxsize=65536)
-def _looks_back(sentence: str, when: datetime | None) -> bool:
-    return _dates.looks_back(sentence, when)
-
-
-@lru_cache(maxsize=65536)
-def _reports_an_action(sentence: str) -> bool:
-    return reports_an_action(sentence)
-
-
-def _capitalised_stems(sentence: str) -> dict[str, str]:
-    """Stem -> word as written, for the capitalised words of a sentence."""
-    return {stem(w): w for w in _CAPITALISED.findall(sentence)}
 
 
 @lru_cache(maxsize=65536)

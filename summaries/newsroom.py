@@ -368,7 +368,7 @@ class Newsroom:
             ids = [i for i in matching if i in recent][: limit * 4]
         else:
             ids = await self.store.stories_with_unseen(audience, effective_since, limit * 4)
-        last = await self.store.last_delivery(audience) if since is None else None
+        last = await self.store.last_delivery(audience)
         briefs: list[StoryBrief] = []
         for i in ids:
             brief = await self._story_brief(
@@ -377,7 +377,8 @@ class Newsroom:
                 since=effective_since,
                 summary=False,
                 words=None,
-                briefed_at=last[1] if last else None,
+                # an explicit `since` overrides the last briefing for stories never shown
+                briefed_at=last[1] if last and since is None else None,
             )
             if brief.new:
                 briefs.append(brief)
@@ -388,7 +389,7 @@ class Newsroom:
             # say what "nothing new" was measured against
             if await self.store.article_count() == 0:
                 briefing = replace(briefing, empty_store=True)
-            elif await self.store.delivery_count(audience) == 0:
+            elif last is None:
                 briefing = replace(briefing, never_briefed=True, since=effective_since)
         return briefing
 
@@ -482,6 +483,7 @@ class Newsroom:
         by_id = {a.id: a for a in articles}
         baseline: set[int] | None
         updates: int | None = None
+        new_since: datetime | None = None  # set when `since` is the baseline
         if shown:
             baseline = set(shown)
             updates = max(shown.values())
@@ -489,6 +491,7 @@ class Newsroom:
             baseline = {a.id for a in articles if a.fetched_at < briefed_at}
         elif since is not None:
             baseline = {a.id for a in articles if a.when < since}
+            new_since = since
         else:
             baseline = None
         texts = {s.id: s for s, _ in rows}
@@ -547,7 +550,7 @@ class Newsroom:
             discrepancies=tuple(found),
             sources=tuple(_citation(a) for a in articles if a.near_duplicate_of is None),
             updates_briefing=updates,
-            new_since=since if not shown and briefed_at is None and baseline is not None else None,
+            new_since=new_since,
         )
 
     # ================================================================== feeds

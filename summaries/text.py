@@ -276,6 +276,7 @@ def _acts(rest: Sequence[str]) -> bool:
     return k > 0 and rest[0].lower() in ("has", "have", "had", "will")
 
 
+@lru_cache(maxsize=65536)  # asked again for the same fresh sentences by every audience
 def reports_an_action(sentence: str) -> bool:
     """True when an actor does something in the sentence ("North Korea announced the test",
     "Kim has invited Putin", "Ines Holloway said", "the city will run a ferry").
