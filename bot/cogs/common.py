@@ -33,6 +33,15 @@ def can_manage(interaction: Any) -> bool:
     return bool(interaction.permissions.manage_guild)
 
 
+async def require_manage(interaction: Any, what: str) -> bool:
+    """True when the user may change this channel's `what`; otherwise refuses privately."""
+    if can_manage(interaction):
+        return True
+    log.info("%s change refused for user %s: no manage_guild", what, interaction.user.id)
+    await refuse(interaction, MANAGE_GUILD_NEEDED.format(what=what))
+    return False
+
+
 async def defer(interaction: Any) -> None:
     """Acknowledge now (Discord's 3-second deadline) with a public "thinking…"; the answer follows."""
     if not interaction.response.is_done():

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import logging
-
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.common import (
-    MANAGE_GUILD_NEEDED,
     answer,
     audience_of,
-    can_manage,
     defer,
     refresh_schedule,
-    refuse,
+    require_manage,
 )
 from bot.commands import Commands
-
-log = logging.getLogger(__name__)
 
 
 class DigestsCog(commands.Cog):
@@ -31,11 +25,7 @@ class DigestsCog(commands.Cog):
         self.cmds = cmds
 
     async def _allowed(self, interaction: discord.Interaction) -> bool:
-        if not can_manage(interaction):
-            log.info("digest change refused for user %s: no manage_guild", interaction.user.id)
-            await refuse(interaction, MANAGE_GUILD_NEEDED.format(what="digest"))
-            return False
-        return True
+        return await require_manage(interaction, "digest")
 
     @digest.command(name="set")
     @app_commands.describe(

@@ -9,13 +9,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.common import (
-    MANAGE_GUILD_NEEDED,
     answer,
     audience_of,
-    can_manage,
     defer,
     refresh_schedule,
     refuse,
+    require_manage,
 )
 from bot.commands import Commands
 
@@ -44,11 +43,7 @@ class FeedsCog(commands.Cog):
         if interaction.guild is None:
             await refuse(interaction, "Feeds belong to server channels: use /feed in a server.")
             return False
-        if not can_manage(interaction):
-            log.info("feed change refused for user %s: no manage_guild", interaction.user.id)
-            await refuse(interaction, MANAGE_GUILD_NEEDED.format(what="feeds"))
-            return False
-        return True
+        return await require_manage(interaction, "feeds")
 
     @feed.command(name="add")
     @app_commands.describe(url="The feed's URL (RSS or Atom)")
