@@ -52,7 +52,7 @@ import logging
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -554,9 +554,7 @@ def _parse_number(raw: str) -> tuple[float, int] | None:
     return value, decimals
 
 
-def _figures_in(
-    src: SourceText, sentence: str, tokens: list[_Token], skip: list[tuple[int, int]]
-) -> list[_Figure]:
+def _figures_in(sentence: str, tokens: list[_Token], skip: list[tuple[int, int]]) -> list[_Figure]:
     """The figures of a sentence (outside the `skip` spans, which are dates)."""
     out: list[_Figure] = []
     for m in _FIGURE.finditer(sentence):
@@ -669,6 +667,100 @@ def _figures_in(
     return out
 
 
+@lru_cache(maxsize=65536)
+def _figures_of(sentence: str) -> tuple[_Figure, ...]:
+    """The figures a sentence states (dates are not figures), cached: sentences recur."""
+    if not _MAYBE_FACT.search(sentence):
+        return ()
+    spans = [(d.start, d.end) for d in _dates.find_dates(sentence, None)]
+    return tuple(_figures_in(sentence, _tokenize(sentence), spans))
+
+
+def _same_quantity(a: _Figure, b: _Figure) -> bool:
+    """Whether two figures can be one statement: the same unit, or no unit and the same
+    counted words ("40 container cranes", "about 40 cranes"), and values that agree."""
+    if a.unit != b.unit or (not a.unit and not (a.heads & b.heads)):
+        return False
+    eps = 1e-9 * max(abs(a.low), abs(b.low), 1.0)
+    return a.low <= b.high + eps and b.low <= a.high + eps
+
+
+class Restatements:
+    """Recognises a sentence that restates a figure the reader was already shown.
+
+    "Velmar's north quay is open again, three weeks after it was shut." after "The Port of
+    Velmar reopened its north quay on Monday after a three-week closure." says one thing twice
+    in other words, which word overlap alone cannot see (reopened/open again, closure/shut). A
+    figure with what it measures is the anchor: a sentence restates shown material when
+
+    - each of its figures agrees with a shown figure (same unit or counted words, values that
+      can be the same: "at least three weeks" and "three weeks") in a shown sentence with
+      which it shares at least two other content words ("quay", "Velmar"),
+    - it brings no unseen name, and
+    - at most a third of its other content words are unseen, "reopened" counting as shown
+      "open" and hedges ("expected") not counting (a sentence adding a new event beside the
+      known figure is not a restatement).
+
+    A different value ("40 cranes" vs "42 cranes") is not a restatement: it is a disagreement,
+    and both versions stay visible.
+    """
+
+    def __init__(self) -> None:
+        self._shown: list[tuple[_Figure, frozenset[str]]] = []
+
+    def add(self, sentence: str, stems: Iterable[str]) -> None:
+        """Record a sentence the reader was shown."""
+        figures = _figures_of(sentence)
+        if figures:
+            content = frozenset(stems)
+            self._shown.extend((f, content) for f in figures)
+
+    def restates(self, sentence: str, stems: Sequence[str], shown_units: Container[str]) -> bool:
+        """Whether `sentence` only restates shown figures (see the class docstring).
+
+        Args:
+            sentence: The sentence, verbatim.
+            stems: Its content stems (`summaries.text.content_stems`).
+            shown_units: Content units (`content_units`) of everything shown so far.
+        """
+        if not self._shown:
+            return False
+        figures = _figures_of(sentence)
+        if not figures:
+            return False
+        own = set(stems)
+        for figure in figures:
+            own -= {stem(w) for w in _WORD.findall(figure.value)}
+        for figure in figures:
+            if not any(
+                _same_quantity(figure, seen) and len(own & other) >= 2
+                for seen, other in self._shown
+            ):
+                return False
+        for word in _CAPITALISED.findall(sentence)[1:]:
+            if stem(word) not in shown_units:
+                return False
+        unseen = [
+            u
+            for u in content_units(own)
+            if u not in _WEAK_UNITS and u not in _HEDGES and not _seen(u, shown_units)
+        ]
+        return 3 * len(unseen) <= len(own)
+
+
+# "is expected to", "is likely to": how sure the writer is, not what happened.
+_HEDGES = frozenset(stem(w) for w in "expected likely probably possibly reportedly".split())
+
+
+def _seen(unit: str, shown_units: Container[str]) -> bool:
+    """Whether a content unit was shown, "reopen" and "open" counting as one."""
+    if unit in shown_units:
+        return True
+    if unit.startswith("re") and len(unit) >= 6:
+        return unit[2:] in shown_units
+    return "re" + unit in shown_units
+
+
 def _collect_facts(sources: Sequence[SourceText]) -> list[_Fact]:
     facts: list[_Fact] = []
     order = 0
@@ -719,7 +811,7 @@ def _collect_facts(sources: Sequence[SourceText]) -> list[_Fact]:
                     )
                 )
                 order += 1
-            for fig in _figures_in(src, sentence, tokens, spans):
+            for fig in _figures_in(sentence, tokens, spans):
                 start, end, heads = fig.start, fig.end, fig.heads
                 local = _near(tokens, start, end)
                 facts.append(
@@ -978,7 +1070,7 @@ _WEAK_UNITS = frozenset(
 )
 
 
-def content_units(stems: Sequence[str]) -> frozenset[str]:
+def content_units(stems: Iterable[str]) -> frozenset[str]:
     """The units of information a sentence carries: content stems and figures ("#1000")."""
     return frozenset("#" + s if s[:1].isdigit() else s for s in stems)
 
@@ -998,6 +1090,7 @@ def select_new(
     *,
     words: int,
     rules: UpdateRules | None = None,
+    shown: Iterable[NewCandidate] = (),
 ) -> list[C]:
     """What is new: sentences of not-yet-briefed articles that add unseen information.
 
@@ -1012,19 +1105,25 @@ def select_new(
     "Sergi" after "Sergei") is the shown name, not a new one. Discounted (see `UpdateRules`):
     a sentence that leans on the one before it ("These charges, ..."), background from well
     before its article ("Earlier in October, ..."), and commentary where no actor does
-    anything; the lead bonus ends once one article's lead is picked.
+    anything; the lead bonus ends once one article's lead is picked. A sentence that only
+    restates a shown figure in other words (`Restatements`) is never picked.
 
     Args:
         fresh: Sentences of the articles the audience has not been briefed on.
         known: Content units (`content_units`) and word pairs of everything it was briefed on.
         words: Word budget (never exceeded).
         rules: Thresholds (defaults: `UpdateRules()`).
+        shown: The sentences behind `known`, for `Restatements`: a fresh sentence that only
+            restates a shown figure in other words is not new.
 
     Returns:
         The picked sentences in reading order (date, article, position; undated last).
     """
     rules = rules or UpdateRules()
     covered = set(known)
+    restatements = Restatements()
+    for c in shown:
+        restatements.add(c.text, c.stems if c.stems is not None else content_stems(c.text))
     spelling = _KnownSpellings(covered)
     capitalised = [_CAPITALISED.findall(c.text) for c in fresh]
     stems = [
@@ -1074,10 +1173,13 @@ def select_new(
                 best, best_gain = i, gain
         if best < 0:
             break
+        available[best] = False
+        if restatements.restates(fresh[best].text, stems[best], covered):
+            continue
         chosen.append(best)
         used += lengths[best]
-        available[best] = False
         covered |= units[best] | pairs[best]
+        restatements.add(fresh[best].text, stems[best])
         lead_told = lead_told or (rules.one_lead and fresh[best].position == 0)
     picked = [fresh[i] for i in chosen]
     picked.sort(key=_reading_key)

@@ -511,14 +511,15 @@ class Newsroom:
             if baseline is None:
                 return []
             known: set[str] = set()
-            for c in candidates:
-                if c.doc in baseline:
-                    known |= known_units(c.stems or ())
-            for c in chosen:  # shown in this very briefing's summary
+            shown = [c for c in candidates if c.doc in baseline]
+            shown += chosen  # shown in this very briefing's summary
+            for c in shown:
                 known |= known_units(c.stems or ())
             taken = {c.key for c in chosen}
             fresh = [c for c in candidates if c.doc not in baseline and c.key not in taken]
-            return select_new(fresh, known, words=config.new_words) if fresh else []
+            if not fresh:
+                return []
+            return select_new(fresh, known, words=config.new_words, shown=shown)
 
         new = await asyncio.to_thread(compute_new)
         found: list[Discrepancy] = []

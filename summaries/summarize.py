@@ -47,6 +47,7 @@ from sumy.summarizers.text_rank import TextRankSummarizer
 from sumy.utils import get_stop_words
 
 from summaries import _rank
+from summaries.diff import Restatements, content_units
 from summaries.errors import InvalidInput
 from summaries.models import quote_order
 from summaries.text import concepts, content_stems, ends_like_sentence, split_sentences, words
@@ -380,8 +381,13 @@ def _select(
     min_novel: int = 1,
     tuning: _Tuning = STORY_TUNING,
     order: Sequence[int] | None = None,
+    restates: Callable[[int, list[int]], bool] | None = None,
 ) -> list[int]:
-    """Greedy concept coverage (or, with ``order``, a ranking filtered the same way)."""
+    """Greedy concept coverage (or, with ``order``, a ranking filtered the same way).
+
+    ``restates(i, chosen)``, when given, is asked before sentence ``i`` joins the ``chosen``
+    ones; a sentence it says restates them is dropped for good.
+    """
     n = prepared.concepts.shape[0]
     if n == 0:
         return []
@@ -442,6 +448,9 @@ def _select(
                     break
             if best < 0:
                 break
+        if restates is not None and restates(best, chosen):
+            available[best] = False
+            continue
         chosen.append(best)
         picked_from[docs[best]] = picked_from.get(docs[best], 0) + 1
         used += lengths[best]
@@ -610,9 +619,29 @@ def summarize_candidates(
         min_novel=min_novel,
         order=order,
         tuning=STORY_TUNING,
+        restates=_restatement_check(texts, stems),
     )
     picked = [candidates[i] for i in chosen]
     return sorted(picked, key=lambda c: quote_order(c.when, c.doc, c.position))
+
+
+def _restatement_check(
+    texts: Sequence[str], stems: Sequence[Sequence[str]]
+) -> Callable[[int, list[int]], bool]:
+    """`summaries.diff.Restatements` over the sentences picked so far, for `_select`."""
+    restatements = Restatements()
+    shown: set[str] = set()
+    seen = 0
+
+    def restates(i: int, chosen: list[int]) -> bool:
+        nonlocal seen
+        for j in chosen[seen:]:
+            restatements.add(texts[j], stems[j])
+            shown.update(content_units(stems[j]))
+        seen = len(chosen)
+        return restatements.restates(texts[i], stems[i], shown)
+
+    return restates
 
 
 def novel_concepts(text: str, known: frozenset[str] | set[str]) -> set[str]:

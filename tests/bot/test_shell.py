@@ -16,8 +16,6 @@ BRIEF = (
     "## Velmar quay reopens\n"
     "• The Port of Velmar reopened its north quay on Monday after a three-week closure."
     " — Coast Times <https://coast.example/velmar>\n"
-    "• Velmar's north quay is open again, three weeks after it was shut."
-    " — Bay Herald <https://herald.example/velmar>\n"
     "• Harbour master Ilse Varga said 40 container cranes were inspected before the reopening."
     " — Coast Times <https://coast.example/velmar>\n"
     "• Harbour master Ilse Warga told reporters that 42 cranes had been checked."

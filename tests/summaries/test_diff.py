@@ -14,6 +14,7 @@ import pytest
 
 from summaries._dates import looks_back
 from summaries.diff import (
+    Restatements,
     SourceText,
     conflicting_facts,
     discrepancies,
@@ -574,3 +575,72 @@ def test_who_did_what_beats_commentary() -> None:
         "Mayor Lena Vogt demanded extra barges for the Rhine crossings at Kaub and Bacharach.",
     )
     assert select_new([commentary, action], known, words=15) == [action]
+
+
+# --- restatements ------------------------------------------------------------------------------
+
+QUAY_SHOWN = "The port of Ostrava reopened its river quay on Monday after a three-week closure."
+
+
+def restates(sentence: str, *shown_sentences: str) -> bool:
+    restatements = Restatements()
+    for text in shown_sentences:
+        restatements.add(text, content_stems(text))
+    return restatements.restates(sentence, content_stems(sentence), shown(*shown_sentences))
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Ostrava's river quay is open again, three weeks after it was shut.",
+        "The river quay at Ostrava opened again after being shut for 3 weeks.",
+        "After at least three weeks of closure, the Ostrava quay has reopened.",
+    ],
+)
+def test_a_shown_figure_told_in_other_words_is_a_restatement(sentence: str) -> None:
+    assert restates(sentence, QUAY_SHOWN)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # another value: a disagreement, which stays visible
+        "Ostrava's river quay is open again, four weeks after it was shut.",
+        # a new event beside the known figure
+        "The river quay, shut for three weeks, flooded again overnight and the ferry "
+        "service was suspended until spring.",
+        # a new name
+        "Ostrava's river quay reopened after a three-week closure, Petra Holub said.",
+        # the same figure about something else
+        "Schools will also close for three weeks.",
+        "The port's river ferry will close for three weeks.",
+        # no figure to anchor it
+        "Ostrava's river quay is open again after it was shut.",
+    ],
+)
+def test_new_facts_next_to_a_shown_figure_are_not_restatements(sentence: str) -> None:
+    assert not restates(sentence, QUAY_SHOWN)
+
+
+def test_the_figure_must_be_shown_about_the_same_thing() -> None:
+    # Every word was shown, and "three weeks" was too, but about the schools.
+    sentence = "Ostrava's river quay reopened after three weeks."
+    schools = "Schools in Ostrava closed for three weeks."
+    quay = "The port of Ostrava reopened its river quay on Monday."
+    assert not restates(sentence, schools, quay)
+    assert restates(sentence, schools, quay.replace("Monday", "Monday after three weeks"))
+
+
+def test_a_restated_figure_is_not_new_but_a_new_figure_is() -> None:
+    shown_text = "The bridge at Kolin will stay closed for at least three weeks, engineers said."
+    known = shown(shown_text)
+    restated = candidate(
+        1, 10, 1, "The bridge is expected to stay closed to traffic for three weeks."
+    )
+    fresh_fact = candidate(
+        2, 11, 1, "The bridge at Kolin carried 45,000 commuters a day before the closure."
+    )
+    only_words = select_new([restated, fresh_fact], known, words=200)
+    assert [c.key for c in only_words] == [1, 2]  # without the shown sentence, words decide
+    given = [candidate(0, 9, 0, shown_text)]
+    assert select_new([restated, fresh_fact], known, words=200, shown=given) == [fresh_fact]

@@ -323,6 +323,15 @@ def test_syndicated_copies_are_never_both_picked() -> None:
     assert sum("Brennick said he would meet" in c.text for c in picked) == 1
 
 
+def test_a_figure_told_again_in_other_words_is_quoted_once() -> None:
+    first = "The port of Ostrava reopened its river quay on Monday after a three-week closure."
+    again = "Ostrava's river quay is open again, three weeks after it was shut."
+    news = "Dockers in Ostrava unloaded 12 barges of grain on the first day."
+    articles = [(1, _day(3), [first]), (2, _day(3), [again, news])]
+    picked = [c.text for c in summarize_candidates(_candidates(articles), sentences=10)]
+    assert picked == [first, news]
+
+
 def test_known_concepts_are_not_repeated() -> None:
     shown = "The regional fisheries board cut the cod quota by 30 percent."
     known = frozenset(novel_concepts(shown, set()))
