@@ -707,13 +707,21 @@ class Restatements:
 
     def __init__(self) -> None:
         self._shown: list[tuple[_Figure, frozenset[str]]] = []
+        # Figures are looked for only when a candidate with a figure asks (most never do).
+        self._pending: list[tuple[str, Iterable[str]]] = []
 
     def add(self, sentence: str, stems: Iterable[str]) -> None:
         """Record a sentence the reader was shown."""
-        figures = _figures_of(sentence)
-        if figures:
-            content = frozenset(stems)
-            self._shown.extend((f, content) for f in figures)
+        self._pending.append((sentence, stems))
+
+    def _shown_figures(self) -> list[tuple[_Figure, frozenset[str]]]:
+        for sentence, stems in self._pending:
+            figures = _figures_of(sentence)
+            if figures:
+                content = frozenset(stems)
+                self._shown.extend((f, content) for f in figures)
+        self._pending.clear()
+        return self._shown
 
     def restates(self, sentence: str, stems: Sequence[str], shown_units: Container[str]) -> bool:
         """Whether `sentence` only restates shown figures (see the class docstring).
@@ -723,10 +731,11 @@ class Restatements:
             stems: Its content stems (`summaries.text.content_stems`).
             shown_units: Content units (`content_units`) of everything shown so far.
         """
-        if not self._shown:
-            return False
         figures = _figures_of(sentence)
         if not figures:
+            return False
+        shown = self._shown_figures()
+        if not shown:
             return False
         own = set(stems)
         for figure in figures:
@@ -734,7 +743,7 @@ class Restatements:
         for figure in figures:
             if not any(
                 _same_quantity(figure, seen) and len(own & other) >= 2
-                for seen, other in self._shown
+                for seen, other in shown
             ):
                 return False
         for word in _CAPITALISED.findall(sentence)[1:]:
@@ -1198,13 +1207,19 @@ _LEANS_ON_CONTEXT = re.compile(
     r"|In\s+addition\b(?!\s+to)|By\s+contrast\b|As\s+a\s+result\b"
     r"|(?:Following|After|Amid|Amidst|Despite|Given|Against|Beyond|Because\s+of)\s+"
     r"(?:this|that|these|those|such)\b"
+    # a noun that labels what the sentence before said ("The move drew criticism"), unless
+    # the sentence says what it was ("The move to close the port ...")
+    r"|The\s+(?:move|decision|step|announcement|development|remarks|comments|statement|"
+    r"incident|episode|revelations?|gesture|measures?)\b"
+    r"(?!\s+(?:to|by|of|on|from|that|in|at|against|was\s+announced)\b)(?!-)"
     r")"
 )
 
 
 def leans_on_context(sentence: str) -> bool:
     """True when a sentence opens by pointing back: a demonstrative ("These charges, ...",
-    "This visit ...") or a connective ("Additionally, ...", "Following this, ...").
+    "This visit ..."), a connective ("Additionally, ...", "Following this, ...") or a noun
+    that labels what came before ("The move drew criticism", not "The move to close ...").
 
     Time phrases ("This week, ...") and names ("This Is England") do not point back.
     """

@@ -483,6 +483,12 @@ def test_a_self_contained_sentence_beats_one_that_leans_on_the_sentence_before()
         ("Following this, the mayor resigned.", True),
         ("Following the storm, the mayor resigned.", False),
         ("However, the port stayed open.", True),
+        ("The move drew criticism from Japan.", True),
+        ("The decision was condemned by the union.", True),
+        ("The move to close the port drew criticism.", False),
+        ("The decision by the court was condemned.", False),
+        ("The movement of ships resumed.", False),
+        ("The news agency reported the strike.", False),
     ],
 )
 def test_sentences_that_point_back(sentence: str, leans: bool) -> None:
