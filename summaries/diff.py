@@ -742,8 +742,7 @@ class Restatements:
             own -= {stem(w) for w in _WORD.findall(figure.value)}
         for figure in figures:
             if not any(
-                _same_quantity(figure, seen) and len(own & other) >= 2
-                for seen, other in shown
+                _same_quantity(figure, seen) and len(own & other) >= 2 for seen, other in shown
             ):
                 return False
         for word in _CAPITALISED.findall(sentence)[1:]:
