@@ -63,7 +63,14 @@ from rapidfuzz.distance import Levenshtein
 
 from summaries import _dates
 from summaries.models import Discrepancy, quote_order
-from summaries.text import STOP_WORDS, content_stems, names, reports_an_action, stem
+from summaries.text import (
+    STOP_WORDS,
+    content_stems,
+    leans_on_context,
+    names,
+    reports_an_action,
+    stem,
+)
 
 log = logging.getLogger(__name__)
 
@@ -1195,34 +1202,6 @@ def select_new(
 
 
 _CAPITALISED = re.compile(r"\b[A-Z][a-zA-Z’'\-]+")
-_LEANS_ON_CONTEXT = re.compile(
-    r"^[\"“‘']?(?:"
-    # a demonstrative pointing at what came before (not "This week", not "This Is England")
-    r"(?:This|These|That|Those|Such)\b(?!\s+(?:week|weekend|month|year|morning|afternoon|"
-    r"evening|night|time|season|spring|summer|autumn|fall|winter|[A-Z]))"
-    # a connective continuing the sentence before
-    r"|(?:Additionally|Also|Besides|Furthermore|Moreover|Likewise|Similarly|However|Still|"
-    r"Thus|Therefore|Hence|Meanwhile|Nevertheless|Nonetheless|Instead|Otherwise)\b"
-    r"|In\s+addition\b(?!\s+to)|By\s+contrast\b|As\s+a\s+result\b"
-    r"|(?:Following|After|Amid|Amidst|Despite|Given|Against|Beyond|Because\s+of)\s+"
-    r"(?:this|that|these|those|such)\b"
-    # a noun that labels what the sentence before said ("The move drew criticism"), unless
-    # the sentence says what it was ("The move to close the port ...")
-    r"|The\s+(?:move|decision|step|announcement|development|remarks|comments|statement|"
-    r"incident|episode|revelations?|gesture|measures?)\b"
-    r"(?!\s+(?:to|by|of|on|from|that|in|at|against|was\s+announced)\b)(?!-)"
-    r")"
-)
-
-
-def leans_on_context(sentence: str) -> bool:
-    """True when a sentence opens by pointing back: a demonstrative ("These charges, ...",
-    "This visit ..."), a connective ("Additionally, ...", "Following this, ...") or a noun
-    that labels what came before ("The move drew criticism", not "The move to close ...").
-
-    Time phrases ("This week, ...") and names ("This Is England") do not point back.
-    """
-    return bool(_LEANS_ON_CONTEXT.match(sentence))
 
 
 @lru_cache(maxsize=65536)

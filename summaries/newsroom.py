@@ -44,7 +44,13 @@ from summaries.models import (
 )
 from summaries.store import NewArticle, Store, Writer
 from summaries.summarize import Candidate, summarize_candidates
-from summaries.text import content_stems, is_heading_like, split_sentences, starts_with_pronoun
+from summaries.text import (
+    content_stems,
+    is_heading_like,
+    points_back,
+    split_sentences,
+    starts_with_pronoun,
+)
 
 log = logging.getLogger(__name__)
 
@@ -686,7 +692,8 @@ class _SharedParts:
 def _candidates(
     articles: Sequence[Article], rows: Sequence[tuple[Sentence, tuple[str, ...]]]
 ) -> list[Candidate]:
-    """The sentences a summary may quote: no headings, no dangling "She said..." openers."""
+    """The sentences a summary may quote: no headings, no openers that point at a sentence
+    the reader will not see ("She said...", "The move drew criticism")."""
     by_id = {a.id: a for a in articles}
     return [
         Candidate(
@@ -698,7 +705,8 @@ def _candidates(
             stems=stems,
         )
         for s, stems in rows
-        if not is_heading_like(s.text) and (s.position == 0 or not starts_with_pronoun(s.text))
+        if not is_heading_like(s.text)
+        and (s.position == 0 or not (starts_with_pronoun(s.text) or points_back(s.text)))
     ]
 
 

@@ -228,6 +228,46 @@ def starts_with_pronoun(sentence: str) -> bool:
     return bool(_DANGLING.match(sentence))
 
 
+# A sentence opening that points at the sentence before it: a demonstrative ("These charges,
+# ...", not "This week" or "This Is England") or a noun labelling what that sentence said
+# ("The move drew criticism", not "The move to close the port ...").
+_POINTS_BACK = re.compile(
+    r"^[\"“‘']?(?:"
+    r"(?:This|These|That|Those|Such)\b(?!\s+(?:week|weekend|month|year|morning|afternoon|"
+    r"evening|night|time|season|spring|summer|autumn|fall|winter|[A-Z]))"
+    r"|(?:Following|After|Amid|Amidst|Despite|Given|Against|Beyond|Because\s+of)\s+"
+    r"(?:this|that|these|those|such)\b"
+    r"|The\s+(?:move|decision|step|announcement|development|remarks|comments|statement|"
+    r"incident|episode|revelations?|gesture|measures?)\b"
+    r"(?!\s+(?:to|by|of|on|from|that|in|at|against|was\s+announced)\b)(?!-)"
+    r")"
+)
+# A connective continuing the sentence before: "Additionally, ...", "However, ...".
+_CONNECTIVE = re.compile(
+    r"^[\"“‘']?(?:"
+    r"(?:Additionally|Also|Besides|Furthermore|Moreover|Likewise|Similarly|However|Still|"
+    r"Thus|Therefore|Hence|Meanwhile|Nevertheless|Nonetheless|Instead|Otherwise)\b"
+    r"|In\s+addition\b(?!\s+to)|By\s+contrast\b|As\s+a\s+result\b"
+    r")"
+)
+
+
+def points_back(sentence: str) -> bool:
+    """True when a sentence opens by pointing at the one before it: a demonstrative ("These
+    charges, ...", "Following this, ...") or a noun labelling what it said ("The move drew
+    criticism"). Quoted alone, the reader cannot tell what it is about.
+
+    Time phrases ("This week, ...") and names ("This Is England") do not point back.
+    """
+    return bool(_POINTS_BACK.match(sentence))
+
+
+def leans_on_context(sentence: str) -> bool:
+    """True when a sentence points back (`points_back`) or opens with a connective
+    ("Additionally, ...", "However, ..."): it reads as a continuation, not a report."""
+    return bool(_POINTS_BACK.match(sentence) or _CONNECTIVE.match(sentence))
+
+
 # An actor (a capitalised name, maybe after "the") doing something: "North Korea announced",
 # "Russia has already attacked", "Kim has invited", "Mayor Ines Holloway said".
 _ACTOR_RE = re.compile(r"(?:\b[Tt]he\s+)?[A-Z][\w’'.\-]*(?:\s+[A-Z][\w’'.\-]*)*")

@@ -324,3 +324,27 @@ async def test_a_story_in_full_has_a_longer_summary_than_in_a_briefing(
         assert briefed_words <= full_words <= room.config.story_words
     sizes = [sum(len(c.text.split()) for c in (await room.story(i)).summary) for i in in_briefing]
     assert max(sizes) > room.config.summary_words
+
+
+# ------------------------------------------------------------------------------ quotable
+
+
+async def test_a_summary_never_quotes_a_sentence_that_points_at_the_one_before(
+    room: Newsroom,
+) -> None:
+    text = (
+        "The council of Marrow Bay voted on Tuesday to close the old ferry pier.\n\n"
+        "The move drew protests from fishermen and pier traders.\n\n"
+        "She said the pier would be fenced off by June.\n\n"
+        "These traders say they will lose half their summer income.\n\n"
+        "Repairing the pier would have cost 2 million pounds, the council said.\n\n"
+        "Fishermen in Marrow Bay will moor at the north harbour instead.\n"
+    )
+    result = await room.ingest_text(text, source="pier.txt", outlet="Bay Courier")
+    assert result.story_id is not None
+    story = await room.story(result.story_id)
+    assert [c.text for c in story.summary] == [
+        "The council of Marrow Bay voted on Tuesday to close the old ferry pier.",
+        "Repairing the pier would have cost 2 million pounds, the council said.",
+        "Fishermen in Marrow Bay will moor at the north harbour instead.",
+    ]

@@ -10,6 +10,7 @@ from summaries.text import (
     names,
     reports_an_action,
     split_sentences,
+    points_back,
     starts_with_pronoun,
     words,
 )
@@ -100,3 +101,12 @@ def test_sentences_that_report_an_action(sentence: str) -> None:
 )
 def test_commentary_is_not_an_action_report(sentence: str) -> None:
     assert not reports_an_action(sentence)
+
+
+def test_a_sentence_pointing_at_the_one_before_is_flagged_but_a_connective_is_not() -> None:
+    assert points_back("These charges were dropped on Friday.")
+    assert points_back("The move drew protests from traders.")
+    assert points_back("Following this, the mayor resigned.")
+    assert not points_back("Additionally, two ferries were cancelled.")
+    assert not points_back("The move to close the pier drew protests.")
+    assert not points_back("This week the pier reopened.")
