@@ -46,7 +46,9 @@ async def open_room(tmp_path: Path, clock: Clock | None = None) -> AsyncIterator
 
 
 async def add_quay_story(room: Newsroom) -> None:
-    """Two outlets on the quay reopening (they disagree on a name and a figure)."""
+    """Two outlets on the quay reopening: they spell the harbour master differently, and tell
+    the three-week closure in other words. (Their crane counts differ too, but under different
+    verbs, "inspected" and "checked", which briefbot does not risk calling one thing.)"""
     await room.ingest_text(
         QUAY_COAST,
         title="Velmar quay reopens",
