@@ -57,7 +57,7 @@ from bot.settings import Settings
 from summaries import digests
 from summaries.errors import BriefbotError, NotFound
 from summaries.feeds import MAX_CONCURRENT_POLLS, feed_interval, poll_due_feeds, poll_feed
-from summaries.models import Briefing, Feed, StoryBrief, Subscription
+from summaries.models import Briefing, Feed, Subscription
 from summaries.newsroom import FeedPoll, Newsroom
 
 log = logging.getLogger(__name__)
@@ -298,28 +298,9 @@ def print_post(write: Callable[[str], object]) -> Post:
 async def build_digest(
     room: Newsroom, audience: str, topics: Sequence[str], *, since: datetime | None
 ) -> Briefing:
-    """What is new for `audience` (not recorded): all stories, or the union over `topics`.
-
-    With topics, one what-is-new per topic; stories are merged in topic order without repeats and
-    capped at the configured number of stories.
-    """
-    if not topics:
-        return await room.whats_new(audience, since=since, record=False)
-    seen: set[int] = set()
-    stories: list[StoryBrief] = []
-    for topic in topics:
-        part = await room.whats_new(audience, topic=topic, since=since, record=False)
-        for story in part.stories:
-            if story.story_id not in seen:
-                seen.add(story.story_id)
-                stories.append(story)
-    return Briefing(
-        audience=audience,
-        generated_at=room.clock(),
-        stories=tuple(stories[: room.config.max_stories]),
-        topic=", ".join(topics),
-        since=since,
-    )
+    """What is new for `audience` (not recorded): all stories, or those matching any of
+    `topics` (in topic order, without repeats, capped at the configured number of stories)."""
+    return await room.whats_new(audience, topics=topics, since=since, record=False)
 
 
 async def _digest_since(room: Newsroom, sub: Subscription, scheduled_for: datetime) -> datetime:

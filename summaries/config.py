@@ -18,7 +18,9 @@ class CoreConfig:
         fetch: Limits and SSRF policy for every HTTP fetch.
         summary_words: Word budget of a story summary in a briefing.
         story_words: Word budget of the summary of one story shown in full (/story).
-        new_words: Word budget of the "what is new" part of a story.
+        new_words: Word budget of the "what is new" part of a story, at least. A "what is
+            new" answer shares `story_words` among its stories, so when one or two stories
+            moved, their updates get more room than this.
         max_stories: Stories in one briefing.
         default_since_hours: With no earlier briefing and no `since`, "what is new" is measured
             against coverage older than this many hours.

@@ -348,6 +348,7 @@ class Newsroom:
         audience: str,
         *,
         topic: str | None = None,
+        topics: Sequence[str] = (),
         story_id: int | None = None,
         since: datetime | None = None,
         record: bool = False,
@@ -358,39 +359,67 @@ class Newsroom:
         later article that only restates known facts adds nothing. For a story the audience
         was never briefed on, coverage older than `since` (default: `default_since_hours` ago)
         is the baseline.
+
+        The answer is about as long as one story in full (`story_words`), shared among the
+        stories with news, and each story gets at least `new_words`: when one story moved, its
+        update is not cut to a briefing's length.
+
+        Args:
+            audience: Who asks ("channel:…", "user:…", "cli:…").
+            topic: Only stories matching these words.
+            topics: Only stories matching any of these (a digest's topics), in topic order.
+            story_id: Only this story.
+            since: Baseline for stories the audience was never briefed on.
+            record: Record the delivery.
         """
         effective_since = since or self.clock() - timedelta(hours=self.config.default_since_hours)
         limit = self.config.max_stories
+        wanted = [t for t in (topic, *topics) if t]
         if story_id is not None:
             ids = [await self.store.resolve_story(story_id)]
-        elif topic:
-            # only matching stories with coverage since the baseline can have anything new
-            matching = await self.store.stories_matching(topic, 200)
-            recent = set(
-                await self.store.stories_with_unseen(
-                    audience, effective_since, len(matching), among=matching
+        elif wanted:
+            ids = []
+            for words in wanted:
+                # only matching stories with coverage since the baseline can have anything new
+                matching = await self.store.stories_matching(words, 200)
+                recent = set(
+                    await self.store.stories_with_unseen(
+                        audience, effective_since, len(matching), among=matching
+                    )
                 )
-            )
-            ids = [i for i in matching if i in recent][: limit * 4]
+                ids += [i for i in matching if i in recent and i not in ids][: limit * 4]
         else:
             ids = await self.store.stories_with_unseen(audience, effective_since, limit * 4)
         last = await self.store.last_delivery(audience)
+        # an explicit `since` overrides the last briefing for stories never shown
+        briefed_at = last[1] if last and since is None else None
         briefs: list[StoryBrief] = []
         for i in ids:
             brief = await self._story_brief(
-                i,
-                audience,
-                since=effective_since,
-                summary=False,
-                words=None,
-                # an explicit `since` overrides the last briefing for stories never shown
-                briefed_at=last[1] if last and since is None else None,
+                i, audience, since=effective_since, summary=False, words=None, briefed_at=briefed_at
             )
             if brief.new:
                 briefs.append(brief)
             if len(briefs) >= limit:
                 break
-        briefing = await self._finish(audience, briefs, topic=topic, since=since, record=record)
+        room = self.config.story_words // max(len(briefs), 1)
+        if room > self.config.new_words:
+            briefs = [
+                await self._story_brief(
+                    b.story_id,
+                    audience,
+                    since=effective_since,
+                    summary=False,
+                    words=None,
+                    briefed_at=briefed_at,
+                    new_words=room,
+                )
+                for b in briefs
+            ]
+        shown_topic = ", ".join(wanted) if wanted else None
+        briefing = await self._finish(
+            audience, briefs, topic=shown_topic, since=since, record=record
+        )
         if not briefs:
             # say what "nothing new" was measured against
             if await self.store.article_count() == 0:
@@ -460,12 +489,14 @@ class Newsroom:
         summary: bool,
         words: int | None,
         briefed_at: datetime | None = None,
+        new_words: int | None = None,
     ) -> StoryBrief:
         """One story for an audience.
 
         What is new is measured against, in this order: the articles the audience was briefed
         on; for a story it was never shown, the articles that arrived before its last briefing
-        (`briefed_at`); for an audience never briefed, coverage older than `since`.
+        (`briefed_at`); for an audience never briefed, coverage older than `since`. It gets
+        `new_words` words (default: the configured `new_words`).
         """
         story = await self.store.story(story_id)
         # What every audience sees the same (the story's sentences, summary, disagreements) is
@@ -525,7 +556,7 @@ class Newsroom:
             fresh = [c for c in candidates if c.doc not in baseline and c.key not in taken]
             if not fresh:
                 return []
-            return select_new(fresh, known, words=config.new_words, shown=shown)
+            return select_new(fresh, known, words=new_words or config.new_words, shown=shown)
 
         new = await asyncio.to_thread(compute_new)
         found: list[Discrepancy] = []

@@ -525,17 +525,10 @@ def test_whats_new_on_seeds_repeats_nothing_from_the_october_article(
     assert [item for item in flow.new if item["article_id"] == first_id] == []
 
 
-@pytest.mark.xfail(
-    reason="BUG: the hypersonic missile test (seed 003, sentence 7, one outlet) is not among "
-    "the new items: summaries/diff.py select_new weighs word pairs by how many fresh articles "
-    "report them and names/figures double, and has no notion of one event told in other words "
-    "(the January talks come as 'meeting', 'negotiations', 'visit'), so this single-outlet "
-    "fact with no new name or figure is the 10th pick, at ~266 words; new_words is 120 "
-    "(summaries/config.py)",
-    strict=True,
-)
 def test_whats_new_on_seeds_has_the_hypersonic_missile_test(flow: SeedFlow) -> None:
+    # One story moved, so its update gets a full story's room (story_words), not new_words.
     assert any("hypersonic" in item["text"] for item in flow.new)
+    assert sum(len(item["text"].split()) for item in flow.new) <= 250
 
 
 def test_never_briefed_audience_with_since_gets_january_as_new(flow: SeedFlow) -> None:

@@ -21,6 +21,7 @@ from summaries.diff import (
     known_units,
     leans_on_context,
     name_variants,
+    presented_as_known,
     select_new,
 )
 from summaries.models import Discrepancy
@@ -650,3 +651,31 @@ def test_a_restated_figure_is_not_new_but_a_new_figure_is() -> None:
     assert [c.key for c in only_words] == [1, 2]  # without the shown sentence, words decide
     given = [candidate(0, 9, 0, shown_text)]
     assert select_new([restated, fresh_fact], known, words=200, shown=given) == [fresh_fact]
+
+
+# --- given and new ------------------------------------------------------------------------------
+
+
+def test_words_inside_a_definite_noun_phrase_are_presented_as_known() -> None:
+    assert presented_as_known(
+        "Officials confirmed the planned negotiations over the disputed river crossings."
+    ) == {"plan", "negoti", "disput", "river", "cross"}
+    assert presented_as_known("Belmark tested a new long-range drone near its border.") == {
+        "border"
+    }
+    assert presented_as_known("The Russian president will visit.") == {"presid"}
+
+
+def test_a_new_event_beats_a_confirmation_of_what_the_writer_presents_as_known() -> None:
+    known = shown(
+        "Ministers of Arland and Belmark will meet in Corvo next week to discuss the border."
+    )
+    confirmation = candidate(
+        1,
+        10,
+        3,
+        "Officials confirmed the planned negotiations over the disputed river crossings and "
+        "the joint customs posts.",
+    )
+    event = candidate(2, 11, 3, "Belmark tested a new long-range drone near the border on Tuesday.")
+    assert select_new([confirmation, event], known, words=15) == [event]

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from summaries.config import CoreConfig
 from summaries.newsroom import Newsroom
 
 Sql = Callable[..., list[tuple[Any, ...]]]
@@ -348,3 +349,36 @@ async def test_a_summary_never_quotes_a_sentence_that_points_at_the_one_before(
         "Repairing the pier would have cost 2 million pounds, the council said.",
         "Fishermen in Marrow Bay will moor at the north harbour instead.",
     ]
+
+
+# ------------------------------------------------------------------------------ update length
+
+LIBRARY_UPDATE = """Oakhaven Library Robotics Workshop Adds Weekend Sessions
+
+The central library of Oakhaven will add Sunday sessions to its robotics workshop from next month after more than 300 teenagers joined the waiting list, librarian Tobiah Wren said on Friday.
+
+A second room with eight new workbenches will open in the library basement, paid for by a grant of 40,000 euros from the regional council.
+
+The technical college will send six more volunteer engineers, and girls-only sessions are planned for Thursday evenings.
+"""
+
+
+async def test_an_update_gets_a_full_storys_room_shared_among_the_stories_that_moved(
+    db_path: Path, clock: Any, samples: Any
+) -> None:
+    config = CoreConfig(new_words=20, story_words=60)
+    async with Newsroom(db_path, clock=clock, config=config) as room:
+        await _day_one(room, samples)
+        await room.ingest_text(samples.library, source="library.txt")
+        await room.brief("cli:desk")
+        clock.advance(days=1)
+        await room.ingest_text(samples.update, source="update.txt")
+        [alone] = (await room.whats_new("cli:desk")).stories
+        alone_words = sum(len(c.text.split()) for c in alone.new)
+        assert config.new_words < alone_words <= config.story_words
+
+        await room.ingest_text(LIBRARY_UPDATE, source="library-update.txt")
+        two = (await room.whats_new("cli:desk")).stories
+        assert len(two) == 2
+        for story in two:
+            assert sum(len(c.text.split()) for c in story.new) <= config.story_words // 2

@@ -8,9 +8,9 @@ from summaries.text import (
     content_stems,
     is_heading_like,
     names,
+    points_back,
     reports_an_action,
     split_sentences,
-    points_back,
     starts_with_pronoun,
     words,
 )
