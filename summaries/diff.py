@@ -752,9 +752,9 @@ class Restatements:
                 _same_quantity(figure, seen) and len(own & other) >= 2 for seen, other in shown
             ):
                 return False
-        for word in _CAPITALISED.findall(sentence)[1:]:
-            if stem(word) not in shown_units:
-                return False
+        for name in _CAPITALISED.finditer(sentence):
+            if name.start() > 1 and stem(name.group()) not in shown_units:
+                return False  # (the sentence's first word is capitalised anyway)
         unseen = [
             u
             for u in content_units(own)
@@ -1058,9 +1058,10 @@ class UpdateRules:
         commentary_discount: Gain factor for a sentence (other than a lead) in which no actor
             does anything (`summaries.text.reports_an_action`): commentary, not news.
         one_lead: Whether the lead bonus ends once one article's lead is picked.
-        given_discount: A word pair both of whose words the writer presents as known (inside
-            a definite noun phrase: "confirmed the impending negotiations") weighs this much
-            less; a pair with one such word half as much less (`presented_as_known`).
+        given_discount: Weight a word pair loses when the writer presents its words as known
+            (inside a definite noun phrase: "confirmed the impending negotiations",
+            `presented_as_known`): half of this per such word, so a pair of two weighs
+            1 - given_discount.
     """
 
     min_novel: int = 2

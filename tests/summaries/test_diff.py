@@ -618,6 +618,7 @@ def test_a_shown_figure_told_in_other_words_is_a_restatement(sentence: str) -> N
         "service was suspended until spring.",
         # a new name
         "Ostrava's river quay reopened after a three-week closure, Petra Holub said.",
+        "3 weeks after it was shut, Holub reopened the river quay in Ostrava.",
         # the same figure about something else
         "Schools will also close for three weeks.",
         "The port's river ferry will close for three weeks.",
