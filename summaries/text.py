@@ -316,6 +316,16 @@ def _acts(rest: Sequence[str]) -> bool:
     return k > 0 and rest[0].lower() in ("has", "have", "had", "will")
 
 
+def _acts_with_partners(rest: Sequence[str]) -> bool:
+    """`_acts`, also past a coordinated partner of the subject: "(the U.S.) and its allies
+    have alleged", "(Both Moscow) and Pyongyang have denied"."""
+    if _acts(rest[:5]):
+        return True
+    if not rest or rest[0].lower() not in ("and", "or"):
+        return False
+    return any(_acts(rest[1 + size : 6 + size]) for size in (1, 2, 3))
+
+
 @lru_cache(maxsize=65536)  # asked again for the same fresh sentences by every audience
 def reports_an_action(sentence: str) -> bool:
     """True when an actor does something in the sentence ("North Korea announced the test",
@@ -326,7 +336,8 @@ def reports_an_action(sentence: str) -> bool:
     abuzz"). The actor is a run of capitalised words that is not a possessive, not a lone stop
     word ("These") and not the object of a preposition ("between Russia and North Korea
     has..."), or "the" with one or two lower-case words; its verb follows at once or after
-    at most three auxiliaries or adverbs.
+    at most three auxiliaries or adverbs, maybe past a partner ("the U.S. and its allies have
+    alleged").
     """
     for m in _ACTOR_RE.finditer(sentence):
         run = m.group(0)
@@ -341,7 +352,7 @@ def reports_an_action(sentence: str) -> bool:
         before = sentence[max(0, m.start() - 40) : m.start()].rstrip()
         if before and not before.endswith(",") and before.split()[-1].lower() in _BEFORE_OBJECT:
             continue
-        if _acts(sentence[m.end() : m.end() + _LOOKAHEAD].split()[:5]):
+        if _acts_with_partners(sentence[m.end() : m.end() + _LOOKAHEAD].split()[:9]):
             return True
     for m in _DEFINITE_RE.finditer(sentence):
         after = sentence[m.end() : m.end() + _LOOKAHEAD].split()[:7]
