@@ -1097,7 +1097,23 @@ def content_units(stems: Iterable[str]) -> frozenset[str]:
 
 def known_units(stems: Sequence[str]) -> frozenset[str]:
     """What a shown sentence makes known: its content units and its word pairs."""
-    return content_units(stems) | _bigrams(stems)
+    parts = _split_compounds(stems)
+    return content_units(parts) | _bigrams(parts)
+
+
+def _split_compounds(stems: Sequence[str]) -> tuple[str, ...]:
+    """Stems with hyphenated compounds split into their words: "Moscow-Pyongyang relations"
+    tell nothing new after Moscow and Pyongyang, nor "North Korean-made" after "North Korean".
+    """
+    if not any("-" in s for s in stems):
+        return tuple(stems)
+    out: list[str] = []
+    for s in stems:
+        if "-" in s and not s[:1].isdigit():
+            out.extend(stem(part) for part in s.split("-") if part)
+        else:
+            out.append(s)
+    return tuple(out)
 
 
 def _bigrams(stems: Sequence[str]) -> frozenset[str]:
@@ -1143,13 +1159,17 @@ def select_new(
     covered = set(known)
     restatements = Restatements()
     for c in shown:
-        restatements.add(c.text, c.stems if c.stems is not None else content_stems(c.text))
+        restatements.add(
+            c.text, _split_compounds(c.stems if c.stems is not None else content_stems(c.text))
+        )
     spelling = _KnownSpellings(covered)
     capitalised = [_CAPITALISED.findall(c.text) for c in fresh]
     stems = [
-        spelling.respell(
-            c.stems if c.stems is not None else content_stems(c.text),
-            {stem(w): w for w in written},
+        _split_compounds(
+            spelling.respell(
+                c.stems if c.stems is not None else content_stems(c.text),
+                {stem(w): w for w in written},
+            )
         )
         for c, written in zip(fresh, capitalised, strict=True)
     ]
@@ -1160,7 +1180,10 @@ def select_new(
         for item in carried | paired:
             support[item].add(c.doc)
     lengths = [len(c.text.split()) for c in fresh]
-    capitals = [{stem(w) for w in written[1:]} for written in capitalised]
+    capitals = [
+        {stem(part) for w in written[1:] for part in w.split("-") if part[:1].isupper()}
+        for written in capitalised
+    ]
     lead = [1.0 + rules.lead_bonus / (1.0 + c.position) for c in fresh]
     given = [presented_as_known(c.text) for c in fresh]
     quality = [

@@ -680,3 +680,12 @@ def test_a_new_event_beats_a_confirmation_of_what_the_writer_presents_as_known()
     )
     event = candidate(2, 11, 3, "Belmark tested a new long-range drone near the border on Tuesday.")
     assert select_new([confirmation, event], known, words=15) == [event]
+
+
+def test_a_hyphenated_compound_is_known_through_its_words() -> None:
+    units = known_units(content_stems("Ostrava signed a Valdmark-built rocket deal."))
+    assert {"valdmark", "built", "rocket", "valdmark built"} <= units
+    # "North Korean-built" after "North Korean" and "built" is nothing new, and no new name
+    known = shown("North Korean rockets hit the depot.", "The rockets were built in a plant.")
+    again = candidate(1, 10, 2, "North Korean-built rockets hit the depot, officials said.")
+    assert select_new([again], known, words=50) == []
