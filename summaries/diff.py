@@ -70,6 +70,7 @@ from summaries.text import (
     names,
     reports_an_action,
     stem,
+    words,
 )
 
 log = logging.getLogger(__name__)
@@ -1274,6 +1275,47 @@ def _name_key(word: str) -> str:
     """Romanisation-aware key of one name word (as in `name_variants`): "sergi"/"sergey"."""
     folded = _fold(word)
     return _canon_token(folded, syllabic=len(folded) <= 5) if folded else word
+
+
+def name_spellings(texts: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """One spelling for the names a story spells several ways, for summaries.
+
+    "Sergey" and "Sergei", "Choi Song-hee" and "Choe Son Hui" are one name; unified, a summary
+    sees that a second outlet's lead naming them adds nothing. Capitalised words (not a
+    sentence's first) are keyed by romanisation (as in `name_variants`); stems that share a
+    key with another stem are mapped to their keys, one per hyphen-separated part
+    ("song-he" -> ("son", "hI")). Other stems are left alone.
+
+    Args:
+        texts: The story's sentences.
+
+    Returns:
+        Stem (as `summaries.text.content_stems` gives it) -> the keys to use instead.
+    """
+    parts_of: dict[str, tuple[str, ...]] = {}
+    for text in texts:
+        for word in words(text)[1:]:
+            if not word[:1].isupper() or word[:1].isdigit():
+                continue
+            stemmed = stem(word)
+            if stemmed not in parts_of:
+                parts_of[stemmed] = tuple(_name_key(p) for p in _fold(word).split())
+    by_key: dict[str, set[str]] = defaultdict(set)
+    for stemmed, keys in parts_of.items():
+        for key in keys:
+            by_key[key].add(stemmed)
+    return {
+        stemmed: parts_of[stemmed]
+        for members in by_key.values()
+        if len(members) > 1
+        for stemmed in members
+        if parts_of[stemmed]
+    }
+
+
+def spelling_key(name: str) -> str:
+    """A name in a form shared by its spellings: "Choi Song-hee" and "Choe Son Hui" alike."""
+    return " ".join(_name_key(part) for part in _fold(name).split())
 
 
 class _KnownSpellings:

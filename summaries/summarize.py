@@ -47,7 +47,7 @@ from sumy.summarizers.text_rank import TextRankSummarizer
 from sumy.utils import get_stop_words
 
 from summaries import _rank
-from summaries.diff import Restatements, content_units
+from summaries.diff import Restatements, content_units, name_spellings, spelling_key
 from summaries.errors import InvalidInput
 from summaries.models import quote_order
 from summaries.text import concepts, content_stems, ends_like_sentence, split_sentences, words
@@ -296,9 +296,14 @@ TEXT_TUNING = _Tuning(
 )
 
 
-def _concept_list(text: str, stems: Sequence[str], unigrams: bool) -> list[str]:
-    """:func:`summaries.text.concepts` from precomputed stems (plus unigram concepts)."""
+def _concept_list(
+    text: str, stems: Sequence[str], unigrams: bool, spell: Callable[[str], str] | None = None
+) -> list[str]:
+    """:func:`summaries.text.concepts` from precomputed stems (plus unigram concepts), names
+    respelled by `spell` when given."""
     out = concepts(text, stems)
+    if spell is not None:
+        out = {"@" + spell(c[1:]) if c.startswith("@") else c for c in out}
     if unigrams:
         out.update("~" + s for s in stems)
     return list(out)
@@ -329,8 +334,13 @@ def _incidence(rows: Sequence[Sequence[str]]) -> tuple[sp.csr_matrix, list[str]]
     return matrix, list(vocab)
 
 
-def _prepare(texts: Sequence[str], stems: Sequence[Sequence[str]], unigrams: bool) -> _Prepared:
-    concept_rows = [_concept_list(t, s, unigrams) for t, s in zip(texts, stems, strict=True)]
+def _prepare(
+    texts: Sequence[str],
+    stems: Sequence[Sequence[str]],
+    unigrams: bool,
+    spell: Callable[[str], str] | None = None,
+) -> _Prepared:
+    concept_rows = [_concept_list(t, s, unigrams, spell) for t, s in zip(texts, stems, strict=True)]
     concepts_m, concept_names = _incidence(concept_rows)
     stems_m, _ = _incidence(stems)
     return _Prepared(
@@ -594,7 +604,12 @@ def summarize_candidates(
         return []
     texts = [c.text for c in candidates]
     stems = [c.stems if c.stems is not None else tuple(content_stems(c.text)) for c in candidates]
-    prepared = _prepare(texts, stems, STORY_TUNING.unigram_weight > 0)
+    # one name spelled several ways is one concept ("Sergey"/"Sergei", "Choi Song-hee")
+    respelled = name_spellings(texts)
+    if respelled:
+        stems = [tuple(k for s in st for k in respelled.get(s, (s,))) for st in stems]
+    spell = spelling_key if respelled else None
+    prepared = _prepare(texts, stems, STORY_TUNING.unigram_weight > 0, spell)
     docs = [c.doc for c in candidates]
     positions = [c.position for c in candidates]
     order: list[int] | None = None

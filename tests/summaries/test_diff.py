@@ -20,6 +20,7 @@ from summaries.diff import (
     discrepancies,
     known_units,
     leans_on_context,
+    name_spellings,
     name_variants,
     presented_as_known,
     select_new,
@@ -689,3 +690,16 @@ def test_a_hyphenated_compound_is_known_through_its_words() -> None:
     known = shown("North Korean rockets hit the depot.", "The rockets were built in a plant.")
     again = candidate(1, 10, 2, "North Korean-built rockets hit the depot, officials said.")
     assert select_new([again], known, words=50) == []
+
+
+def test_name_spellings_unify_variants_and_leave_other_words_alone() -> None:
+    spellings = name_spellings(
+        [
+            "Minister Sergey Lavrov met Choe Son Hui.",
+            "Minister Sergei Lavrov met Choi Song-hee and Dan Smith.",
+            "Later Don Smith spoke.",
+        ]
+    )
+    assert spellings["sergey"] == spellings["sergei"]
+    assert spellings["song-he"] == spellings["son"] + spellings["hui"]
+    assert "dan" not in spellings and "don" not in spellings and "lavrov" not in spellings

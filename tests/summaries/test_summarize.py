@@ -332,6 +332,16 @@ def test_a_figure_told_again_in_other_words_is_quoted_once() -> None:
     assert picked == [first, news]
 
 
+def test_one_name_spelled_two_ways_is_one_name_in_a_summary() -> None:
+    first = "Foreign Minister Sergey Lavrov met Choe Son Hui in Moscow on Tuesday."
+    respelled = "Foreign Minister Sergei Lavrov met Choi Song-hee in Moscow on Tuesday."
+    news = "Choi Song-hee later toured a tractor plant outside Moscow."
+    articles = [(1, _day(3), [first]), (2, _day(3), [respelled, news])]
+    picked = [c.text for c in summarize_candidates(_candidates(articles), sentences=10)]
+    assert news in picked
+    assert len(picked) == 2  # the meeting once, in either spelling
+
+
 def test_known_concepts_are_not_repeated() -> None:
     shown = "The regional fisheries board cut the cod quota by 30 percent."
     known = frozenset(novel_concepts(shown, set()))
