@@ -675,7 +675,7 @@ def _figures_in(sentence: str, tokens: list[_Token], skip: list[tuple[int, int]]
     return out
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=262144)  # the shown sentences of a story, for every audience
 def _figures_of(sentence: str) -> tuple[_Figure, ...]:
     """The figures a sentence states (dates are not figures), cached: sentences recur."""
     if not _MAYBE_FACT.search(sentence):
@@ -1096,7 +1096,8 @@ def content_units(stems: Iterable[str]) -> frozenset[str]:
     return frozenset("#" + s if s[:1].isdigit() else s for s in stems)
 
 
-def known_units(stems: Sequence[str]) -> frozenset[str]:
+@lru_cache(maxsize=262144)  # the same shown sentences, for every audience of a story
+def known_units(stems: tuple[str, ...]) -> frozenset[str]:
     """What a shown sentence makes known: its content units and its word pairs."""
     parts = _split_compounds(stems)
     return content_units(parts) | _bigrams(parts)
@@ -1186,7 +1187,21 @@ def select_new(
         for written in capitalised
     ]
     lead = [1.0 + rules.lead_bonus / (1.0 + c.position) for c in fresh]
-    given = [presented_as_known(c.text) for c in fresh]
+    # what each unseen word pair of a sentence is worth: corroboration, less when presented
+    # as known (worked out once; the loop below asks for it at every pick)
+    pair_weights = []
+    for c, paired in zip(fresh, pairs, strict=True):
+        given = presented_as_known(c.text)
+        pair_weights.append(
+            [
+                (
+                    pair,
+                    len(support[pair]) ** rules.corroboration_power
+                    * _told_as_new(pair, given, rules.given_discount),
+                )
+                for pair in paired
+            ]
+        )
     quality = [
         (rules.context_discount if c.position > 0 and leans_on_context(c.text) else 1.0)
         * (rules.background_discount if _dates.looks_back(c.text, c.when) else 1.0)
@@ -1206,11 +1221,9 @@ def select_new(
             if len(strong) < rules.min_novel:
                 continue
             gain = 0.0
-            for pair in pairs[i]:
+            for pair, weight in pair_weights[i]:
                 if pair not in covered:
-                    gain += len(support[pair]) ** rules.corroboration_power * _told_as_new(
-                        pair, given[i], rules.given_discount
-                    )
+                    gain += weight
             for u in strong:
                 if u.startswith("#") or u in capitals[i]:
                     gain += 2.0 * len(support[u]) ** rules.corroboration_power

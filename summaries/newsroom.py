@@ -394,9 +394,16 @@ class Newsroom:
         # an explicit `since` overrides the last briefing for stories never shown
         briefed_at = last[1] if last and since is None else None
         briefs: list[StoryBrief] = []
+        renew: dict[int, Callable[[int], tuple[CitedSentence, ...]]] = {}
         for i in ids:
             brief = await self._story_brief(
-                i, audience, since=effective_since, summary=False, words=None, briefed_at=briefed_at
+                i,
+                audience,
+                since=effective_since,
+                summary=False,
+                words=None,
+                briefed_at=briefed_at,
+                renew=renew,
             )
             if brief.new:
                 briefs.append(brief)
@@ -405,16 +412,7 @@ class Newsroom:
         room = self.config.story_words // max(len(briefs), 1)
         if room > self.config.new_words:
             briefs = [
-                await self._story_brief(
-                    b.story_id,
-                    audience,
-                    since=effective_since,
-                    summary=False,
-                    words=None,
-                    briefed_at=briefed_at,
-                    new_words=room,
-                )
-                for b in briefs
+                replace(b, new=await asyncio.to_thread(renew[b.story_id], room)) for b in briefs
             ]
         shown_topic = ", ".join(wanted) if wanted else None
         briefing = await self._finish(
@@ -489,14 +487,15 @@ class Newsroom:
         summary: bool,
         words: int | None,
         briefed_at: datetime | None = None,
-        new_words: int | None = None,
+        renew: dict[int, Callable[[int], tuple[CitedSentence, ...]]] | None = None,
     ) -> StoryBrief:
         """One story for an audience.
 
         What is new is measured against, in this order: the articles the audience was briefed
         on; for a story it was never shown, the articles that arrived before its last briefing
         (`briefed_at`); for an audience never briefed, coverage older than `since`. It gets
-        `new_words` words (default: the configured `new_words`).
+        the configured `new_words`; `renew`, when given, receives under the story's id a
+        function giving what is new with another budget (the baseline is not built again).
         """
         story = await self.store.story(story_id)
         # What every audience sees the same (the story's sentences, summary, disagreements) is
@@ -544,19 +543,22 @@ class Newsroom:
         order = {key: n for n, key in enumerate(picked_keys or ())}
         chosen = sorted((c for c in candidates if c.key in order), key=lambda c: order[c.key])
 
+        fresh: list[Candidate] = []
+        known: set[str] = set()
+        shown_sentences: list[Candidate] = []
+
         def compute_new() -> list[Candidate]:
             if baseline is None:
                 return []
-            known: set[str] = set()
-            shown = [c for c in candidates if c.doc in baseline]
-            shown += chosen  # shown in this very briefing's summary
-            for c in shown:
-                known |= known_units(c.stems or ())
+            shown_sentences.extend(c for c in candidates if c.doc in baseline)
+            shown_sentences.extend(chosen)  # shown in this very briefing's summary
+            for c in shown_sentences:
+                known.update(known_units(c.stems or ()))
             taken = {c.key for c in chosen}
-            fresh = [c for c in candidates if c.doc not in baseline and c.key not in taken]
+            fresh.extend(c for c in candidates if c.doc not in baseline and c.key not in taken)
             if not fresh:
                 return []
-            return select_new(fresh, known, words=new_words or config.new_words, shown=shown)
+            return select_new(fresh, known, words=config.new_words, shown=shown_sentences)
 
         new = await asyncio.to_thread(compute_new)
         found: list[Discrepancy] = []
@@ -580,6 +582,13 @@ class Newsroom:
                 updates_briefing=updates_briefing,
             )
 
+        if renew is not None:
+
+            def new_with(budget: int) -> tuple[CitedSentence, ...]:
+                picked = select_new(fresh, known, words=budget, shown=shown_sentences)
+                return tuple(cite(c, updates_briefing=updates) for c in picked)
+
+            renew[story.id] = new_with
         return StoryBrief(
             story_id=story.id,
             title=story.title,

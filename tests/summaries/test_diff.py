@@ -441,7 +441,7 @@ def candidate(
 def shown(*sentences: str) -> set[str]:
     known: set[str] = set()
     for sentence in sentences:
-        known |= known_units(content_stems(sentence))
+        known |= known_units(tuple(content_stems(sentence)))
     return known
 
 
@@ -684,7 +684,7 @@ def test_a_new_event_beats_a_confirmation_of_what_the_writer_presents_as_known()
 
 
 def test_a_hyphenated_compound_is_known_through_its_words() -> None:
-    units = known_units(content_stems("Ostrava signed a Valdmark-built rocket deal."))
+    units = known_units(tuple(content_stems("Ostrava signed a Valdmark-built rocket deal.")))
     assert {"valdmark", "built", "rocket", "valdmark built"} <= units
     # "North Korean-built" after "North Korean" and "built" is nothing new, and no new name
     known = shown("North Korean rockets hit the depot.", "The rockets were built in a plant.")
