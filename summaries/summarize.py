@@ -265,6 +265,9 @@ class _Tuning:
     # Gain factor per sentence already picked from the same article: a story summary quotes
     # its several sources, not the most concise one six times (1.0 = no preference).
     source_discount: float = 1.0
+    # Whether the lead prior ends once one article's lead is picked: a story's articles open
+    # with the same event, so once it is told, openings no longer mark what matters.
+    one_lead: bool = False
 
 
 # Story summaries (several articles): the ICSI recipe as published. A concept weighs the number
@@ -280,6 +283,7 @@ STORY_TUNING = _Tuning(
     duplicate_overlap=0.8,
     min_words=4,
     source_discount=0.7,
+    one_lead=True,
 )
 # Single texts: one article gives no cross-source signal, so weights come from in-article
 # frequency: content stems count as concepts too, and each repetition adds a lot. Chosen on the
@@ -424,6 +428,7 @@ def _select(
     incidence = prepared.concepts
     need = max(1, min_novel)
     chosen: list[int] = []
+    lead_told = False
     picked_from: dict[int, int] = {}
     used = 0.0
     rank_pos = 0
@@ -439,7 +444,7 @@ def _select(
             break
         if order is None:
             live = np.where(uncovered, weights, weights * tuning.covered_weight)
-            gain = (incidence @ live) * prior / denominator
+            gain = (incidence @ live) * (prior if not lead_told else 1.0) / denominator
             if tuning.source_discount != 1.0 and picked_from:
                 gain *= tuning.source_discount ** np.fromiter(
                     (picked_from.get(d, 0) for d in docs), np.float64, n
@@ -462,6 +467,7 @@ def _select(
             available[best] = False
             continue
         chosen.append(best)
+        lead_told = lead_told or (tuning.one_lead and positions[best] == 0)
         picked_from[docs[best]] = picked_from.get(docs[best], 0) + 1
         used += lengths[best]
         available[best] = False

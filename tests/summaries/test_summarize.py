@@ -342,6 +342,24 @@ def test_one_name_spelled_two_ways_is_one_name_in_a_summary() -> None:
     assert len(picked) == 2  # the meeting once, in either spelling
 
 
+def test_once_one_lead_is_quoted_the_other_openings_of_the_same_event_lose_their_bonus() -> None:
+    leads = [
+        "Engineers reopened the Rhine ferry at Kaub on Tuesday after the river fell below two "
+        "metres.",
+        "Ferry crossings at Kaub resumed on Tuesday as the swollen Rhine finally receded.",
+        "The Kaub ferry is running again after a week of floods on the Rhine.",
+    ]
+    hotels = "Hotels in Kaub reported dozens of cancelled bookings during the floods."
+    articles = [
+        (1, _day(3), [leads[0], hotels]),
+        (2, _day(3), [leads[1]]),
+        (3, _day(3), [leads[2]]),
+    ]
+    picked = [c.text for c in summarize_candidates(_candidates(articles), words=30)]
+    assert hotels in picked
+    assert len([t for t in picked if t in leads]) == 1
+
+
 def test_known_concepts_are_not_repeated() -> None:
     shown = "The regional fisheries board cut the cod quota by 30 percent."
     known = frozenset(novel_concepts(shown, set()))
