@@ -70,7 +70,6 @@ from summaries.text import (
     names,
     reports_an_action,
     stem,
-    words,
 )
 
 log = logging.getLogger(__name__)
@@ -1294,8 +1293,8 @@ def name_spellings(texts: Iterable[str]) -> dict[str, tuple[str, ...]]:
     """One spelling for the names a story spells several ways, for summaries.
 
     "Sergey" and "Sergei", "Choi Song-hee" and "Choe Son Hui" are one name; unified, a summary
-    sees that a second outlet's lead naming them adds nothing. Capitalised words (not a
-    sentence's first) are keyed by romanisation (as in `name_variants`); stems that share a
+    sees that a second outlet's lead naming them adds nothing. The words of names
+    (`summaries.text.names`) are keyed by romanisation (as in `name_variants`); stems that share a
     key with another stem are mapped to their keys, one per hyphen-separated part
     ("song-he" -> ("son", "hI")). Other stems are left alone.
 
@@ -1307,12 +1306,11 @@ def name_spellings(texts: Iterable[str]) -> dict[str, tuple[str, ...]]:
     """
     parts_of: dict[str, tuple[str, ...]] = {}
     for text in texts:
-        for word in words(text)[1:]:
-            if not word[:1].isupper() or word[:1].isdigit():
-                continue
-            stemmed = stem(word)
-            if stemmed not in parts_of:
-                parts_of[stemmed] = tuple(_name_key(p) for p in _fold(word).split())
+        for name in names(text):
+            for word in name.split():
+                stemmed = stem(word)
+                if stemmed not in parts_of:
+                    parts_of[stemmed] = tuple(_name_key(p) for p in _fold(word).split())
     by_key: dict[str, set[str]] = defaultdict(set)
     for stemmed, keys in parts_of.items():
         for key in keys:

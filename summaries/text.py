@@ -133,7 +133,8 @@ def content_stems(sentence: str) -> list[str]:
     return out
 
 
-def names(sentence: str) -> list[str]:
+@lru_cache(maxsize=131072)  # concepts, name variants and name spellings all ask
+def names(sentence: str) -> tuple[str, ...]:
     """Capitalised multi-word names in a sentence ("Choe Son Hui", "Sergey Lavrov").
 
     The sentence's first word is only taken as part of a name when the next word is capitalised
@@ -162,7 +163,7 @@ def names(sentence: str) -> list[str]:
         if ends_clause:
             flush()
     flush()
-    return found
+    return tuple(found)
 
 
 def concepts(sentence: str, stems: Sequence[str] | None = None) -> set[str]:

@@ -47,7 +47,7 @@ def test_words_and_names_in_any_alphabet() -> None:
         "Engineer", "Mirela", "Kovačević", "met", "O’Brien", "in", "São", "Paulo",
         "about", "well-known", "1,000", "cranes",
     ]  # fmt: skip
-    assert names(sentence) == ["Engineer Mirela Kovačević", "O’Brien", "São Paulo"]
+    assert names(sentence) == ("Engineer Mirela Kovačević", "O’Brien", "São Paulo")
     assert "kovačević" in content_stems(sentence)
     assert "1000" in content_stems(sentence)
 
