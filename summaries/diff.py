@@ -713,22 +713,12 @@ class Restatements:
     """
 
     def __init__(self) -> None:
-        self._shown: list[tuple[_Figure, frozenset[str]]] = []
-        # Figures are looked for only when a candidate with a figure asks (most never do).
-        self._pending: list[tuple[str, Iterable[str]]] = []
+        self._shown: list[tuple[str, Iterable[str]]] = []
+        self._content: list[frozenset[str]] = []  # built as far as needed
 
     def add(self, sentence: str, stems: Iterable[str]) -> None:
         """Record a sentence the reader was shown."""
-        self._pending.append((sentence, stems))
-
-    def _shown_figures(self) -> list[tuple[_Figure, frozenset[str]]]:
-        for sentence, stems in self._pending:
-            figures = _figures_of(sentence)
-            if figures:
-                content = frozenset(stems)
-                self._shown.extend((f, content) for f in figures)
-        self._pending.clear()
-        return self._shown
+        self._shown.append((sentence, stems))
 
     def restates(self, sentence: str, stems: Sequence[str], shown_units: Container[str]) -> bool:
         """Whether `sentence` only restates shown figures (see the class docstring).
@@ -739,21 +729,25 @@ class Restatements:
             shown_units: Content units (`content_units`) of everything shown so far.
         """
         figures = _figures_of(sentence)
-        if not figures:
-            return False
-        shown = self._shown_figures()
-        if not shown:
+        if not figures or not self._shown:
             return False
         own = set(stems)
         for figure in figures:
             own -= {stem(w) for w in _WORD.findall(figure.value)}
+        for later in self._shown[len(self._content) :]:
+            self._content.append(frozenset(later[1]))
+        # only shown sentences sharing two words can state the same thing: look no further
+        related = [
+            (seen, content)
+            for (text, _), content in zip(self._shown, self._content, strict=True)
+            if len(own & content) >= 2
+            for seen in _figures_of(text)
+        ]
         for figure in figures:
-            if not any(
-                _same_quantity(figure, seen) and len(own & other) >= 2 for seen, other in shown
-            ):
+            if not any(_same_quantity(figure, seen) for seen, _ in related):
                 return False
         for name in _CAPITALISED.finditer(sentence):
-            if name.start() > 1 and stem(name.group()) not in shown_units:
+            if name.start() > 0 and stem(name.group()) not in shown_units:
                 return False  # (the sentence's first word is capitalised anyway)
         unseen = [
             u
