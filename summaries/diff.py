@@ -688,6 +688,11 @@ def _same_quantity(a: _Figure, b: _Figure) -> bool:
     counted words ("40 container cranes", "about 40 cranes"), and values that agree."""
     if a.unit != b.unit or (not a.unit and not (a.heads & b.heads)):
         return False
+    return _values_agree(a, b)
+
+
+def _values_agree(a: _Fact | _Figure, b: _Fact | _Figure) -> bool:
+    """Whether two figures' intervals ("about 40", "at least three") overlap."""
     eps = 1e-9 * max(abs(a.low), abs(b.low), 1.0)
     return a.low <= b.high + eps and b.low <= a.high + eps
 
@@ -893,8 +898,7 @@ def _same_thing(a: _Fact, b: _Fact) -> float:
 
 def _conflict(a: _Fact, b: _Fact) -> bool:
     if a.kind == "figure":
-        eps = 1e-9 * max(abs(a.low), abs(b.low), 1.0)
-        return a.high + eps < b.low or b.high + eps < a.low
+        return not _values_agree(a, b)
     assert a.date is not None and b.date is not None
     return not _dates.compatible(a.date, b.date)
 
@@ -1304,7 +1308,7 @@ def name_spellings(texts: Iterable[str]) -> dict[str, tuple[str, ...]]:
             for word in name.split():
                 stemmed = stem(word)
                 if stemmed not in parts_of:
-                    parts_of[stemmed] = tuple(_name_key(p) for p in _fold(word).split())
+                    parts_of[stemmed] = _name_keys(word)
     by_key: dict[str, set[str]] = defaultdict(set)
     for stemmed, keys in parts_of.items():
         for key in keys:
@@ -1320,7 +1324,12 @@ def name_spellings(texts: Iterable[str]) -> dict[str, tuple[str, ...]]:
 
 def spelling_key(name: str) -> str:
     """A name in a form shared by its spellings: "Choi Song-hee" and "Choe Son Hui" alike."""
-    return " ".join(_name_key(part) for part in _fold(name).split())
+    return " ".join(_name_keys(name))
+
+
+def _name_keys(name: str) -> tuple[str, ...]:
+    """`_name_key` of each word of a name, hyphenated parts apart ("Song-hee": "son", "hI")."""
+    return tuple(_name_key(part) for part in _fold(name).split())
 
 
 class _KnownSpellings:
