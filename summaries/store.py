@@ -260,13 +260,20 @@ class Store:
     Use `async with Store(path) as store:` or `await store.open()` / `await store.close()`.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, readers: int = 4) -> None:
         self.path = str(path)
         self._db: aiosqlite.Connection | None = None
         self._df_cache: dict[str, int] = {}
-        # One connection is shared by every task (Discord commands, scheduler, CLI): a write
-        # transaction must not interleave with another task's.
+        # One write connection is shared by every task (Discord commands, scheduler, CLI): a
+        # write transaction must not interleave with another task's.
         self._write_lock = asyncio.Lock()
+        # Reads go to a small pool of read-only connections (WAL lets them run beside the
+        # writer and beside each other), so a Discord autocomplete never queues behind an
+        # ingest batch or another user's briefing. An in-memory database exists only on its
+        # own connection, so there the writer serves reads too.
+        self._reader_count = readers if self.path != ":memory:" else 0
+        self._readers: list[aiosqlite.Connection] = []
+        self._idle: asyncio.Queue[aiosqlite.Connection] | None = None
 
     async def open(self) -> Store:
         """Open the file (creating it), switch on WAL and foreign keys, apply migrations."""
@@ -290,15 +297,25 @@ class Store:
             await self._db.execute("PRAGMA cache_size=-65536")
             await self._db.execute("PRAGMA busy_timeout=10000")
             await self._migrate()
+            idle: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+            for _ in range(self._reader_count):
+                reader = await aiosqlite.connect(self.path, isolation_level=None)
+                self._readers.append(reader)
+                await reader.execute("PRAGMA query_only=ON")
+                await reader.execute("PRAGMA cache_size=-16384")
+                await reader.execute("PRAGMA busy_timeout=10000")
+                idle.put_nowait(reader)
+            self._idle = idle
         except Exception:
-            if self._db is not None:
-                await self._db.close()
-                self._db = None
+            await self.close()
             raise
         return self
 
     async def close(self) -> None:
-        """Close the connection (idempotent)."""
+        """Close every connection (idempotent)."""
+        readers, self._readers, self._idle = self._readers, [], None
+        for reader in readers:
+            await reader.close()
         if self._db is not None:
             await self._db.close()
             self._db = None
@@ -338,9 +355,33 @@ class Store:
             log.info("applied migration %s to %s", number, self.path)
 
     async def schema_version(self) -> int:
-        async with self.db.execute("PRAGMA user_version") as cur:
-            row = await cur.fetchone()
+        row = await self._row("PRAGMA user_version")
         return int(row[0]) if row else 0
+
+    # ------------------------------------------------------------------ reading
+
+    @asynccontextmanager
+    async def _reading(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A read connection for one statement or a few consistent ones."""
+        if self._idle is None or not self._readers:
+            yield self.db
+            return
+        conn = await self._idle.get()
+        try:
+            yield conn
+        finally:
+            self._idle.put_nowait(conn)
+
+    async def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
+        """All rows of one read statement, on a pooled read connection."""
+        async with self._reading() as conn, conn.execute(sql, tuple(params)) as cur:
+            return list(await cur.fetchall())
+
+    async def _row(self, sql: str, params: Sequence[Any] = ()) -> Sequence[Any] | None:
+        """The first row of one read statement (None when there is none)."""
+        async with self._reading() as conn, conn.execute(sql, tuple(params)) as cur:
+            row: Sequence[Any] | None = await cur.fetchone()
+            return row
 
     # ------------------------------------------------------------------ transactions
 
@@ -393,10 +434,7 @@ class Store:
         seen = 0
         current = story_id
         while True:
-            async with self.db.execute(
-                "SELECT merged_into FROM stories WHERE id = ?", (current,)
-            ) as cur:
-                row = await cur.fetchone()
+            row = await self._row("SELECT merged_into FROM stories WHERE id = ?", (current,))
             if row is None:
                 raise NotFound(f"no story with id {story_id}")
             if row[0] is None:
@@ -411,12 +449,11 @@ class Store:
         merged: dict[int, int] = {}
         for chunk in _chunks(list(dict.fromkeys(story_ids)), 500):
             marks = ",".join("?" * len(chunk))
-            async with self.db.execute(
+            for (story_id,) in await self._rows(
                 f"SELECT id FROM stories WHERE id IN ({marks}) AND merged_into IS NOT NULL",
-                tuple(chunk),
-            ) as cur:
-                for (story_id,) in await cur.fetchall():
-                    merged[int(story_id)] = await self.resolve_story(int(story_id))
+                chunk,
+            ):
+                merged[int(story_id)] = await self.resolve_story(int(story_id))
         out: list[int] = []
         for story_id in story_ids:
             live = merged.get(story_id, story_id)
@@ -454,61 +491,68 @@ class Store:
     async def _stories_where(
         self, where: str, params: tuple[Any, ...], *, limit: int
     ) -> list[Story]:
-        async with self.db.execute(
+        rows = await self._rows(
             f"SELECT s.id, s.title, s.article_count, s.first_seen, s.last_seen FROM stories s "
             f"WHERE {where} ORDER BY s.last_seen DESC, s.article_count DESC, s.id DESC LIMIT ?",
             (*params, limit),
-        ) as cur:
-            rows = await cur.fetchall()
-        out = []
-        for r in rows:
-            async with self.db.execute(
-                "SELECT DISTINCT outlet, source FROM articles WHERE story_id = ? "
-                "AND near_duplicate_of IS NULL ORDER BY COALESCE(outlet, source) LIMIT 50",
-                (r[0],),
-            ) as cur:
-                outlets = tuple(citation_label(o, src) for o, src in await cur.fetchall())
-            out.append(
-                Story(
-                    id=int(r[0]),
-                    title=r[1],
-                    article_count=int(r[2]),
-                    first_seen=_need(r[3]),
-                    last_seen=_need(r[4]),
-                    outlets=tuple(dict.fromkeys(outlets)),
-                )
+        )
+        outlets = await self._story_outlets([int(r[0]) for r in rows])
+        return [
+            Story(
+                id=int(r[0]),
+                title=r[1],
+                article_count=int(r[2]),
+                first_seen=_need(r[3]),
+                last_seen=_need(r[4]),
+                outlets=outlets.get(int(r[0]), ()),
             )
-        return out
+            for r in rows
+        ]
+
+    async def _story_outlets(self, story_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+        """Each story's sources (syndicated copies left out), in one statement for all."""
+        if not story_ids:
+            return {}
+        marks = ",".join("?" * len(story_ids))
+        labels: dict[int, list[str]] = {}
+        for story_id, outlet, source in await self._rows(
+            f"SELECT DISTINCT story_id, outlet, source FROM articles "
+            f"WHERE story_id IN ({marks}) AND near_duplicate_of IS NULL "
+            f"ORDER BY story_id, COALESCE(outlet, source)",
+            story_ids,
+        ):
+            found = labels.setdefault(int(story_id), [])
+            if len(found) < 50:
+                found.append(citation_label(outlet, source))
+        return {k: tuple(dict.fromkeys(v)) for k, v in labels.items()}
 
     async def story_titles(self, prefix: str, limit: int) -> list[Story]:
         like = f"%{_escape_like(prefix)}%"
-        async with self.db.execute(
+        rows = await self._rows(
             "SELECT id FROM stories WHERE merged_into IS NULL AND article_count > 0 AND "
             "(title LIKE ? ESCAPE '\\' OR CAST(id AS TEXT) = ?) ORDER BY last_seen DESC LIMIT ?",
             (like, prefix.strip(), limit),
-        ) as cur:
-            ids = [int(r[0]) for r in await cur.fetchall()]
-        return await self.stories(story_ids=ids, limit=limit)
+        )
+        return await self.stories(story_ids=[int(r[0]) for r in rows], limit=limit)
 
     async def story_articles(self, story_id: int) -> list[Article]:
         """Articles of a story, oldest first (syndicated copies included)."""
-        async with self.db.execute(
+        rows = await self._rows(
             f"SELECT {_ARTICLE_COLS} FROM articles WHERE story_id = ? "
             f"ORDER BY COALESCE(published_at, fetched_at), id",
             (story_id,),
-        ) as cur:
-            return [_article(r) for r in await cur.fetchall()]
+        )
+        return [_article(r) for r in rows]
 
     async def story_sentences(self, story_id: int) -> list[tuple[Sentence, tuple[str, ...]]]:
         """Sentences (with cached stems) of a story's original articles, in article order."""
-        async with self.db.execute(
+        rows = await self._rows(
             "SELECT s.id, s.article_id, s.position, s.text, s.stems FROM sentences s "
             "JOIN articles a ON a.id = s.article_id "
             "WHERE a.story_id = ? AND a.near_duplicate_of IS NULL "
             "ORDER BY COALESCE(a.published_at, a.fetched_at), a.id, s.position",
             (story_id,),
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return [
             (Sentence(id=r[0], article_id=r[1], position=r[2], text=r[3]), tuple(r[4].split()))
             for r in rows
@@ -517,15 +561,14 @@ class Store:
     async def stories_matching(self, query: str, limit: int) -> list[int]:
         """Live story ids whose articles match a full-text query, best first."""
         match = fts_query(query)
-        async with self.db.execute(
+        rows = await self._rows(
             "SELECT story_id, MIN(r) AS best FROM ("
             "  SELECT a.story_id AS story_id, bm25(articles_fts, 5.0, 1.0) AS r "
             "  FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
             "  WHERE articles_fts MATCH ? AND a.story_id IS NOT NULL ORDER BY r LIMIT 2000"
             ") GROUP BY story_id ORDER BY best LIMIT ?",
             (match, limit * 4),
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         live = await self.resolve_stories([int(r[0]) for r in rows])
         return live[:limit]
 
@@ -533,48 +576,42 @@ class Store:
 
     async def article_by_url(self, url: str) -> int | None:
         """The id of the article stored from `url`, if any (lets feed polls skip known entries)."""
-        async with self.db.execute("SELECT id FROM articles WHERE url = ?", (url,)) as cur:
-            row = await cur.fetchone()
+        row = await self._row("SELECT id FROM articles WHERE url = ?", (url,))
         return int(row[0]) if row else None
 
     async def article(self, article_id: int) -> Article:
-        async with self.db.execute(
-            f"SELECT {_ARTICLE_COLS} FROM articles WHERE id = ?", (article_id,)
-        ) as cur:
-            row = await cur.fetchone()
+        row = await self._row(f"SELECT {_ARTICLE_COLS} FROM articles WHERE id = ?", (article_id,))
         if row is None:
             raise NotFound(f"no article with id {article_id}")
         return _article(row)
 
     async def articles(self, *, limit: int, offset: int) -> list[Article]:
-        async with self.db.execute(
+        rows = await self._rows(
             f"SELECT {_ARTICLE_COLS} FROM articles ORDER BY id LIMIT ? OFFSET ?", (limit, offset)
-        ) as cur:
-            return [_article(r) for r in await cur.fetchall()]
+        )
+        return [_article(r) for r in rows]
 
     async def article_count(self) -> int:
-        async with self.db.execute("SELECT COUNT(*) FROM articles") as cur:
-            row = await cur.fetchone()
+        row = await self._row("SELECT COUNT(*) FROM articles")
         return int(row[0]) if row else 0
 
     async def sentences(self, article_id: int) -> list[Sentence]:
-        async with self.db.execute(
+        rows = await self._rows(
             "SELECT id, article_id, position, text FROM sentences WHERE article_id = ? "
             "ORDER BY position",
             (article_id,),
-        ) as cur:
-            return [Sentence(*r) for r in await cur.fetchall()]
+        )
+        return [Sentence(*r) for r in rows]
 
     async def search(self, query: str, limit: int) -> list[SearchHit]:
         match = fts_query(query)
-        async with self.db.execute(
+        rows = await self._rows(
             f"SELECT {', '.join('a.' + c.strip() for c in _ARTICLE_COLS.split(','))}, "
             "snippet(articles_fts, 1, '**', '**', '…', 16), bm25(articles_fts, 5.0, 1.0) AS r "
             "FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
             "WHERE articles_fts MATCH ? ORDER BY r LIMIT ?",
             (match, limit),
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return [SearchHit(article=_article(r[:13]), snippet=r[13], rank=float(r[14])) for r in rows]
 
     # ------------------------------------------------------------------ deliveries
@@ -621,13 +658,13 @@ class Store:
 
     async def shown_articles(self, audience: str, story_id: int) -> dict[int, int]:
         """Articles of a story this audience was briefed on: article id -> latest delivery id."""
-        async with self.db.execute(
+        rows = await self._rows(
             "SELECT da.article_id, MAX(da.delivery_id) FROM delivery_articles da "
             "JOIN deliveries d ON d.id = da.delivery_id JOIN articles a ON a.id = da.article_id "
             "WHERE d.audience = ? AND a.story_id = ? GROUP BY da.article_id",
             (audience, story_id),
-        ) as cur:
-            return {int(r[0]): int(r[1]) for r in await cur.fetchall()}
+        )
+        return {int(r[0]): int(r[1]) for r in rows}
 
     async def stories_with_unseen(
         self,
@@ -660,37 +697,34 @@ class Store:
                 return []
             restrict = f" AND story_id IN ({','.join('?' * len(among))})"
         # the time index picks the few recent rows; grouping them by story is then cheap
-        async with self.db.execute(
+        rows = await self._rows(
             "SELECT story_id, MAX(w) AS latest FROM ("
             f"  SELECT story_id, COALESCE(published_at, fetched_at) AS w FROM {source} "
             f"  AND story_id IS NOT NULL AND near_duplicate_of IS NULL{restrict}"
             ") GROUP BY story_id ORDER BY latest DESC LIMIT ?",
             (*params, *(among or ()), limit),
-        ) as cur:
-            ids = [int(r[0]) for r in await cur.fetchall()]
-        return await self.resolve_stories(ids)
+        )
+        return await self.resolve_stories([int(r[0]) for r in rows])
 
     async def delivery_count(self, audience: str | None = None) -> int:
         sql, params = "SELECT COUNT(*) FROM deliveries", ()
         if audience is not None:
             sql, params = sql + " WHERE audience = ?", (audience,)  # type: ignore[assignment]
-        async with self.db.execute(sql, params) as cur:
-            row = await cur.fetchone()
+        row = await self._row(sql, params)
         return int(row[0]) if row else 0
 
     async def delivered(self, subscription_id: int, scheduled_for: datetime) -> bool:
-        async with self.db.execute(
+        row = await self._row(
             "SELECT 1 FROM deliveries WHERE subscription_id = ? AND scheduled_for = ?",
             (subscription_id, to_iso(scheduled_for)),
-        ) as cur:
-            return await cur.fetchone() is not None
+        )
+        return row is not None
 
     async def last_delivery(self, audience: str) -> tuple[int, datetime] | None:
-        async with self.db.execute(
+        row = await self._row(
             "SELECT id, created_at FROM deliveries WHERE audience = ? ORDER BY id DESC LIMIT 1",
             (audience,),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return (int(row[0]), _need(row[1])) if row else None
 
     # ------------------------------------------------------------------ feeds
@@ -728,13 +762,12 @@ class Store:
         return found[0] if found else None
 
     async def _feeds_where(self, where: str, params: tuple[Any, ...]) -> list[Feed]:
-        async with self.db.execute(
+        rows = await self._rows(
             "SELECT id, url, audience, interval_s, etag, last_modified, next_poll_at, "
             "last_polled_at, last_ok_at, failures, last_error, created_at, failing_since "
             f"FROM feeds WHERE {where} ORDER BY id",
             params,
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return [
             Feed(
                 id=r[0],
@@ -840,12 +873,11 @@ class Store:
         return await self._subscriptions_where("enabled = 1" if enabled_only else "1", ())
 
     async def _subscriptions_where(self, where: str, params: tuple[Any, ...]) -> list[Subscription]:
-        async with self.db.execute(
+        rows = await self._rows(
             "SELECT id, audience, local_time, timezone, topics, enabled, last_error, last_error_at, "
             f"created_at, updated_at FROM subscriptions WHERE {where} ORDER BY id",
             params,
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return [
             Subscription(
                 id=r[0],

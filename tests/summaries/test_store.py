@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -230,3 +232,37 @@ async def test_search_never_crashes_on_fts_syntax(room: Newsroom, samples: Any, 
 async def test_search_without_words_is_a_clear_error(room: Newsroom, query: str) -> None:
     with pytest.raises(InvalidInput, match=r"^give at least one word to look for$"):
         await room.search(query)
+
+
+# ------------------------------------------------------------------------------ reads beside writes
+
+
+async def test_reads_answer_while_a_write_transaction_is_open(room: Newsroom, samples: Any) -> None:
+    """An autocomplete or a briefing never waits for an ingest batch being written."""
+    stored = await room.ingest_text(samples.orchard, source="orchard.txt")
+    entered, release = threading.Event(), threading.Event()
+
+    def slow_batch(w: Any) -> None:
+        w.conn.execute("UPDATE stories SET title = 'being rewritten'")
+        entered.set()
+        release.wait(10)
+
+    writing = asyncio.ensure_future(room.store.write(slow_batch))
+    try:
+        await asyncio.to_thread(entered.wait, 5)
+        titles = await asyncio.wait_for(room.story_titles(""), timeout=2)
+        article = await asyncio.wait_for(room.article(stored.article_id), timeout=2)
+    finally:
+        release.set()
+        await writing
+    # the reads saw the last committed state, not the open transaction's
+    assert [s.title for s in titles] != ["being rewritten"]
+    assert article.id == stored.article_id
+    assert [s.title for s in await room.story_titles("")] == ["being rewritten"]
+
+
+async def test_in_memory_store_reads_and_writes_on_one_connection(samples: Any) -> None:
+    async with Newsroom(":memory:") as room:
+        stored = await room.ingest_text(samples.orchard, source="orchard.txt")
+        assert (await room.article(stored.article_id)).id == stored.article_id
+        assert len(await room.stories()) == 1
