@@ -2,8 +2,8 @@
 
 Usage::
 
-    python bench/multidoc.py [--quick] [--json PATH] [--topic] [--ablate] [--update]
-                             [--algorithms a,b,...] [--cap-seconds S] [--data DIR]
+    python bench/multidoc.py [--quick] [--json PATH] [--algorithms a,b,...]
+                             [--cap-seconds S] [--data DIR]
 
 ROUGE is ``bench/rouge155.py`` (ROUGE-1.5.5 conventions: ``-m`` Porter stems with WordNet's
 irregular forms, stopwords kept, ``-f A``; ROUGE-1, ROUGE-2 and ROUGE-SU4 recall). First the
@@ -14,12 +14,12 @@ over the four human summaries as NIST ran ROUGE (``rouge/rougejk.in``: ``-n 4 -w
 
 * DUC 2006 (50 topics x 25 articles, 250 words): briefbot, Lead and every sumy algorithm
   next to every participant, jackknifed like them, ranked by ROUGE-2. Generic summaries: no
-  topic statement is used; ``--topic`` adds a separate row with the narrative as a hint.
+  topic statement is used.
 * DUC 2004 task 2 (50 clusters x 10 articles, 100 words, ``-l 100``, all four references, as
   Hong et al., LREC 2014 scored the systems whose published figures are shown beside).
-* ``--update``: an update-summary proxy on DUC 2006 (see `update_proxy`).
-* ``--ablate``: each hand-written rule of the summarizer switched off in turn (see
-  `ABLATIONS`), on DUC 2004, DUC 2006 and the seed behaviours.
+
+Not built yet (issue 11 parts 3-4): ``--topic`` (narrative as a hint), ``--update`` (an
+update-summary proxy) and ``--ablate`` (each rule switched off in turn).
 
 Articles go through briefbot's own ingest cleaning (``summaries.ingest.clean.clean_text``) and
 sentence splitter, as stored articles do. Until ingest removes wire datelines ("NEW YORK (AP)
@@ -370,13 +370,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", type=Path, default=None, help="also write results as JSON")
     parser.add_argument(
-        "--topic", action="store_true", help="add a DUC 2006 row using the narrative"
-    )
-    parser.add_argument(
-        "--ablate", action="store_true", help="switch each summarizer rule off in turn"
-    )
-    parser.add_argument("--update", action="store_true", help="update-summary proxy on DUC 2006")
-    parser.add_argument(
         "--algorithms", default=None, help="briefbot algorithms to run (default: all)"
     )
     parser.add_argument(
@@ -451,20 +444,6 @@ def main(argv: list[str] | None = None) -> int:
         ours04.append(
             evaluate(
                 label, kind, system(algorithm), sel04, words=100, jackknifed=False, cap_seconds=cap
-            )
-        )
-    if args.topic:
-        ours06.append(
-            evaluate(
-                "briefbot --topic (narrative)",
-                "briefbot",
-                lambda t, w: [
-                    c.text for c in summarize_candidates(candidates(t), words=w, topic=t.narrative)
-                ],
-                sel06,
-                words=250,
-                jackknifed=True,
-                cap_seconds=cap,
             )
         )
     if args.quick:
