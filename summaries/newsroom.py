@@ -743,6 +743,7 @@ def _candidates(
             position=s.position,
             when=by_id[s.article_id].when,
             stems=stems,
+            source=by_id[s.article_id].label,
         )
         for s, stems in rows
         if not is_heading_like(s.text)
