@@ -104,7 +104,7 @@ class _Prepared:
 class Newsroom:
     """briefbot's use cases over one store.
 
-    Use as `async with Newsroom(path) as room:`; `clock` returns aware UTC datetimes (tests pass
+    Use as `async with Newsroom(target) as room:` (a SQLite path or a PostgreSQL URL); `clock` returns aware UTC datetimes (tests pass
     a fixed clock).
     """
 
@@ -255,18 +255,18 @@ class Newsroom:
                 if isinstance(prep, BriefbotError):
                     out.append(IngestResult(input=label, status="rejected", reason=str(prep)))
                     continue
-                w.conn.execute("SAVEPOINT article")
+                w.execute("SAVEPOINT article")
                 try:
                     out.append(_write_article(w, draft, label, prep, now=now, rules=rules))
                 except Exception as err:
-                    w.conn.execute("ROLLBACK TO article")
+                    w.execute("ROLLBACK TO article")
                     w.forget_counts()
                     log.exception("could not store %s", label)
                     reason = (
                         str(err) if isinstance(err, BriefbotError) else f"could not store: {err}"
                     )
                     out.append(IngestResult(input=label, status="rejected", reason=reason))
-                w.conn.execute("RELEASE article")
+                w.execute("RELEASE article")
             return out
 
         return await self.store.write(write)
