@@ -45,7 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Start with `briefbot demo`, then `briefbot shell`. Every command has --help.",
     )
     parser.add_argument(
-        "--db", metavar="PATH", help="SQLite database file (default: [store] path, ./briefbot.db)"
+        "--db",
+        metavar="PATH|URL",
+        help="SQLite database file or postgresql://user@host:port/db (password from "
+        "$BRIEFBOT_DB_PASSWORD or $PGPASSWORD; default: [store] url/path, ./briefbot.db)",
     )
     parser.add_argument(
         "--config",
@@ -157,6 +160,19 @@ def build_parser() -> argparse.ArgumentParser:
     fr.add_argument("feed")
     fp = fsub.add_parser("poll", help="poll a feed now")
     fp.add_argument("id", type=_positive_int)
+
+    p = sub.add_parser(
+        "migrate",
+        help="copy a SQLite store into an empty PostgreSQL database",
+        description="Copy every row of a SQLite store (sqlite:PATH or a path) into an empty "
+        "PostgreSQL database (postgresql://user@host:port/db; the password comes from "
+        "$BRIEFBOT_DB_PASSWORD or $PGPASSWORD). Both schemas are brought to the latest "
+        "version first. Prints each table's row counts and checksum on both sides; exit "
+        "code 1 when any differs. The SQLite file is only read.",
+    )
+    p.add_argument("source", metavar="sqlite:PATH")
+    p.add_argument("dest", metavar="postgresql://…")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     p = sub.add_parser("schedule", help="upcoming feed polls and digests (local and UTC times)")
     p.add_argument("--json", action="store_true")
@@ -295,6 +311,8 @@ async def dispatch(args: argparse.Namespace, settings: Settings, out: TextIO) ->
         return await run_demo(out)
     if command == "summarize":
         return await _summarize(args, settings, out)
+    if command == "migrate":
+        return await _migrate(args, out)
     if command == "run":
         from bot.discord_app import run_bot
 
@@ -497,6 +515,58 @@ async def _whatsnew(
         _print_json(output.briefing_json(briefing), out)
     else:
         out.write(render.to_text(render.briefing_reply(briefing, whats_new=True, surface="cli")))
+    return EXIT_OK
+
+
+async def _migrate(args: argparse.Namespace, out: TextIO) -> int:
+    from tqdm import tqdm
+
+    from bot.settings import database_target
+    from summaries.pgstore import copy_sqlite_to_postgres
+    from summaries.store import Store, redact
+
+    source = database_target(args.source, "source")
+    dest = database_target(args.dest, "destination")
+    if not isinstance(source, Path):
+        raise InvalidInput("the source must be a SQLite store: sqlite:PATH")
+    if not isinstance(dest, str):
+        raise InvalidInput("the destination must be a PostgreSQL URL: postgresql://user@host/db")
+    if not source.is_file():
+        raise InvalidInput(f"no SQLite database at {source}")
+    for target in (source, dest):  # both at the latest schema version
+        async with Store(target):
+            pass
+    bar = tqdm(unit="row", unit_scale=True, file=sys.stderr, disable=args.no_progress or None)
+
+    def counted(total: int) -> None:
+        bar.total = total
+        bar.refresh()
+
+    def progress(table: str, rows: int) -> None:
+        bar.set_description(table, refresh=False)
+        bar.update(rows)
+
+    try:
+        copies = await asyncio.to_thread(
+            copy_sqlite_to_postgres, str(source), dest, progress=progress, counted=counted
+        )
+    finally:
+        bar.close()
+    width = max(len(c.table) for c in copies)
+    print(f"copied {source} to {redact(dest)}", file=out)
+    print(f"{'table':<{width}}  {'sqlite rows':>11}  {'postgres rows':>13}  checksum", file=out)
+    for c in copies:
+        mark = "same" if c.ok else f"DIFFERENT (postgres {c.dest_checksum[:16]})"
+        print(
+            f"{c.table:<{width}}  {c.source_rows:>11,}  {c.dest_rows:>13,}  "
+            f"{c.source_checksum[:16]} {mark}",
+            file=out,
+        )
+    bad = [c.table for c in copies if not c.ok]
+    if bad:
+        print(f"briefbot: tables differ after the copy: {', '.join(bad)}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"all {len(copies)} tables match ({sum(c.dest_rows for c in copies):,} rows)", file=out)
     return EXIT_OK
 
 
