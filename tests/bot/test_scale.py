@@ -99,5 +99,5 @@ def test_store_url_in_the_config_and_db_flag(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match="mysql:// is not a database briefbot knows"):
         load_settings(config, environ={})
     config.write_text('[store]\nurl = "a.db"\npath = "b.db"\n')
-    with pytest.raises(InvalidInput, match="set either store.path or store.url, not both"):
+    with pytest.raises(InvalidInput, match=r"set either store\.path or store\.url, not both"):
         load_settings(config, environ={})
