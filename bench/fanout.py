@@ -65,7 +65,9 @@ BRIEFED_SHARE = 0.3
 DIGESTED_SHARE = 0.2
 
 
-async def _post(audience: str, briefing: Briefing | None, text: str | None) -> None:
+async def _post(
+    audience: str, briefing: Briefing | None, text: str | None, *, nonce: str | None = None
+) -> None:
     """A frontend that discards the digest."""
 
 

@@ -183,11 +183,19 @@ async def explain_error(interaction: Any, error: BaseException) -> None:
 
 
 async def post_briefing(
-    client: Any, audience: str, briefing: Briefing, *, label: str = "Daily digest"
+    client: Any,
+    audience: str,
+    briefing: Briefing,
+    *,
+    label: str = "Daily digest",
+    nonce: str | None = None,
 ) -> None:
     """Post a briefing (a digest) to a channel ("channel:<id>") or a user's DMs ("user:<id>").
 
     Only posts; recording the delivery is the caller's job (it knows the schedule key).
+    With a `nonce`, each message carries `nonce-<n>` with enforce_nonce: Discord creates no
+    second message with a nonce it saw in the last minutes, so a digest retried after a crash
+    (same delivery, same nonce) is not shown twice.
 
     Raises:
         DeliveryFailed: With a one-line reason; `permanent` for Forbidden/NotFound (fix the
@@ -209,8 +217,9 @@ async def post_briefing(
                 raise DeliveryFailed(f"channel {ident} cannot receive messages")
         else:
             target = client.get_user(ident) or await client.fetch_user(ident)
-        for out in render.to_messages(reply):
-            await target.send(out.content, embeds=out.embeds, allowed_mentions=NO_MENTIONS)
+        for n, out in enumerate(render.to_messages(reply)):
+            extra: dict[str, Any] = {"nonce": f"{nonce}-{n}"[-25:]} if nonce else {}
+            await target.send(out.content, embeds=out.embeds, allowed_mentions=NO_MENTIONS, **extra)
     except discord.Forbidden as err:
         if kind == "user" or err.code == 50007:
             reason = f"{where} does not accept direct messages from the bot"

@@ -37,6 +37,8 @@ class Settings:
     digest_grace_s: int = 3 * 3600
     when_nothing_new: Literal["line", "silent"] = "line"
     feed_jitter_s: int = 30
+    lease_s: int = 30
+    digest_claim_s: int = 90
     log_level: str = "INFO"
     config_path: Path | None = None
 
@@ -63,6 +65,7 @@ _KNOWN: dict[str, set[str]] = {
     "feeds": {"interval_s", "max_backoff_s", "flag_after_s", "jitter_s"},
     "digests": {"grace_s", "when_nothing_new"},
     "discord": {"dev_guild_id"},
+    "scheduler": {"lease_s", "claim_s"},
     "log": {"level"},
 }
 
@@ -222,5 +225,7 @@ def _from_dict(data: dict[str, Any], where: str) -> Settings:
         digest_grace_s=positive("digests", "grace_s", 3 * 3600),
         when_nothing_new=when_nothing_new,
         feed_jitter_s=int(get("feeds", "jitter_s", int, 30)),
+        lease_s=positive("scheduler", "lease_s", 30),
+        digest_claim_s=positive("scheduler", "claim_s", 90),
         log_level=level,
     )

@@ -93,6 +93,7 @@ class FeedPoll:
     results: tuple[IngestResult, ...]
     not_modified: bool
     error: str | None
+    skipped: bool = False  # not due any more: another process (or run) claimed this poll
 
 
 @dataclass(frozen=True)
@@ -454,8 +455,12 @@ class Newsroom:
         *,
         subscription_id: int | None = None,
         scheduled_for: datetime | None = None,
+        delivery_id: int | None = None,
     ) -> int | None:
         """Record that `audience` was shown `briefing`.
+
+        With `delivery_id` (a digest slot claimed with `Store.claim_delivery`), the briefing is
+        recorded into that delivery instead of a new one.
 
         Returns:
             The delivery id, or None when this (subscription, scheduled time) was already
@@ -476,6 +481,7 @@ class Newsroom:
             sentences=sentences,
             subscription_id=subscription_id,
             scheduled_for=scheduled_for,
+            delivery_id=delivery_id,
         )
 
     async def _story_brief(

@@ -170,6 +170,20 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE sentences ADD COLUMN hash INTEGER;
     CREATE INDEX sentences_hash ON sentences(hash) WHERE hash IS NOT NULL;
     """,
+    # 5: several processes: a leader lease; a digest slot is claimed (pending) before it is
+    # sent, so a claimant that died can be taken over; failed posts are not "shown"
+    """
+    CREATE TABLE leases (
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        acquired_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    ALTER TABLE deliveries ADD COLUMN state TEXT NOT NULL DEFAULT 'sent'
+        CHECK (state IN ('pending', 'sent', 'failed'));
+    ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
+    ALTER TABLE deliveries ADD COLUMN claim_expires TEXT;
+    """,
 )
 
 
@@ -191,6 +205,13 @@ def to_iso(when: datetime | None) -> str | None:
     if when.tzinfo is None:
         raise ValueError("naive datetime given to the store")
     return when.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def to_iso_precise(when: datetime) -> str:
+    """UTC ISO-8601 text with microseconds (leases and claims compare sub-second expiries)."""
+    if when.tzinfo is None:
+        raise ValueError("naive datetime given to the store")
+    return when.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def from_iso(text: str | None) -> datetime | None:
@@ -223,6 +244,23 @@ class NewArticle:
     simhash: int
     sentences: tuple[tuple[str, str], ...]  # (text, space-joined stems)
     sentence_hashes: tuple[int, ...] = ()  # `sentence_hash` of each sentence
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The outcome of claiming a digest slot (`Store.claim_delivery`).
+
+    Attributes:
+        delivery_id: The claimed delivery (None: not claimed).
+        retaken: The slot was claimed before by a process that did not finish it.
+        state: The slot's state when it was not claimed ("sent", "failed", "pending").
+        holder: Who held the claim before (retaken) or holds it (not claimed).
+    """
+
+    delivery_id: int | None
+    retaken: bool = False
+    state: str | None = None
+    holder: str | None = None
 
 
 @dataclass(frozen=True)
@@ -552,23 +590,36 @@ class Store:
         sentences: Sequence[tuple[int, int, str]],
         subscription_id: int | None,
         scheduled_for: datetime | None,
+        delivery_id: int | None = None,
     ) -> int | None:
         """Record what a briefing showed. None when (subscription, time) was already delivered.
 
         Args:
             articles: (article_id, story_id) the audience was briefed on.
             sentences: (sentence_id, story_id, kind) shown, kind "summary" or "new".
+            delivery_id: Fill this claimed delivery (`claim_delivery`) instead of a new one:
+                what it recorded before (a claimant that died) is replaced.
         """
 
         def unit(w: Writer) -> int | None:
-            delivery_id = w.one(
+            if delivery_id is not None:
+                w.execute("DELETE FROM delivery_articles WHERE delivery_id = ?", (delivery_id,))
+                w.execute("DELETE FROM delivery_sentences WHERE delivery_id = ?", (delivery_id,))
+                w.execute("UPDATE deliveries SET topic = ? WHERE id = ?", (topic, delivery_id))
+                fill(w, delivery_id)
+                return delivery_id
+            new_id = w.one(
                 "INSERT INTO deliveries (audience, created_at, topic, subscription_id, scheduled_for) "
                 "VALUES (?,?,?,?,?) ON CONFLICT (subscription_id, scheduled_for) DO NOTHING "
                 "RETURNING id",
                 (audience, to_iso(created_at), topic, subscription_id, to_iso(scheduled_for)),
             )
-            if delivery_id is None:
+            if new_id is None:
                 return None  # already delivered: nothing written
+            fill(w, int(new_id))
+            return int(new_id)
+
+        def fill(w: Writer, delivery_id: int) -> None:
             w.executemany(
                 "INSERT OR IGNORE INTO delivery_articles (delivery_id, article_id, story_id) "
                 "VALUES (?,?,?)",
@@ -579,16 +630,132 @@ class Store:
                 "VALUES (?,?,?,?)",
                 [(delivery_id, s, st, k) for s, st, k in sentences],
             )
-            return int(delivery_id)
 
         return await self.write(unit)
+
+    async def claim_delivery(
+        self,
+        subscription_id: int,
+        audience: str,
+        scheduled_for: datetime,
+        *,
+        holder: str,
+        now: datetime,
+        until: datetime,
+    ) -> Claim:
+        """Claim the digest slot (subscription, scheduled_for) until `until`.
+
+        A new slot becomes a pending delivery; a pending one whose claim expired (its claimant
+        died) is taken over; a sent or failed one, or one claimed by a live claimant, is not.
+        The (subscription_id, scheduled_for) unique key makes this exact across processes.
+        """
+
+        def unit(w: Writer) -> Claim:
+            row = w.execute(
+                "SELECT id, state, claimed_by, claim_expires FROM deliveries "
+                "WHERE subscription_id = ? AND scheduled_for = ?",
+                (subscription_id, to_iso(scheduled_for)),
+            ).fetchone()
+            if row is None:
+                new_id = w.one(
+                    "INSERT INTO deliveries (audience, created_at, topic, subscription_id, "
+                    "scheduled_for, state, claimed_by, claim_expires) "
+                    "VALUES (?,?,NULL,?,?,'pending',?,?) "
+                    "ON CONFLICT (subscription_id, scheduled_for) DO NOTHING RETURNING id",
+                    (
+                        audience,
+                        to_iso(now),
+                        subscription_id,
+                        to_iso(scheduled_for),
+                        holder,
+                        to_iso_precise(until),
+                    ),
+                )
+                return Claim(int(new_id)) if new_id is not None else Claim(None, state="sent")
+            delivery_id, state, claimed_by, expires = row
+            if state != "pending" or (expires is not None and expires > to_iso_precise(now)):
+                return Claim(None, state=state, holder=claimed_by)
+            w.execute(
+                "UPDATE deliveries SET claimed_by = ?, claim_expires = ?, created_at = ? "
+                "WHERE id = ?",
+                (holder, to_iso_precise(until), to_iso(now), delivery_id),
+            )
+            return Claim(int(delivery_id), retaken=True, holder=claimed_by)
+
+        return await self.write(unit)
+
+    async def finish_delivery(self, delivery_id: int, state: str) -> None:
+        """Mark a claimed delivery "sent" (its content now counts as shown) or "failed"."""
+        await self._execute(
+            "UPDATE deliveries SET state = ?, claim_expires = NULL WHERE id = ?",
+            (state, delivery_id),
+        )
+
+    async def delivery_state(self, subscription_id: int, scheduled_for: datetime) -> str | None:
+        """ "pending", "sent" or "failed" for a digest slot; None when nobody claimed it."""
+        row = await self._row(
+            "SELECT state FROM deliveries WHERE subscription_id = ? AND scheduled_for = ?",
+            (subscription_id, to_iso(scheduled_for)),
+        )
+        return str(row[0]) if row else None
+
+    # ------------------------------------------------------------------ leases
+
+    async def acquire_lease(self, name: str, holder: str, now: datetime, expires: datetime) -> bool:
+        """Take the lease `name` (free, expired or already ours) until `expires`; whether held."""
+        got = await self.write(
+            lambda w: w.one(
+                "INSERT INTO leases (name, holder, expires_at, acquired_at) VALUES (?,?,?,?) "
+                "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, "
+                "expires_at = excluded.expires_at, acquired_at = CASE WHEN "
+                "leases.holder = excluded.holder THEN leases.acquired_at "
+                "ELSE excluded.acquired_at END "
+                "WHERE leases.holder = excluded.holder OR leases.expires_at < ? "
+                "RETURNING holder",
+                (name, holder, to_iso_precise(expires), to_iso_precise(now), to_iso_precise(now)),
+            )
+        )
+        return got == holder
+
+    async def release_lease(self, name: str, holder: str) -> None:
+        await self._execute("DELETE FROM leases WHERE name = ? AND holder = ?", (name, holder))
+
+    async def lease(self, name: str) -> tuple[str, datetime, datetime] | None:
+        """(holder, acquired_at, expires_at) of a lease, if anyone has held it."""
+        row = await self._row(
+            "SELECT holder, acquired_at, expires_at FROM leases WHERE name = ?", (name,)
+        )
+        return (row[0], _need(row[1]), _need(row[2])) if row else None
+
+    # ------------------------------------------------------------------ feed poll claims
+
+    async def claim_feed_poll(
+        self, feed_id: int, seen_next_poll: datetime | None, until: datetime
+    ) -> bool:
+        """Claim a due poll: move the feed's next poll to `until` if it is still `seen_next_poll`.
+
+        Whoever moves it polls; a second process (or a late job) finds it moved and does not.
+        If the poller dies, the feed is polled again at `until`.
+        """
+        seen = to_iso(seen_next_poll)
+        cursor_rows = await self.write(
+            lambda w: (
+                w.execute(
+                    "UPDATE feeds SET next_poll_at = ? WHERE id = ? AND "
+                    "COALESCE(next_poll_at, '') = COALESCE(?, '')",
+                    (to_iso(until), feed_id, seen),
+                ).rowcount
+            )
+        )
+        return bool(cursor_rows == 1)
 
     async def shown_articles(self, audience: str, story_id: int) -> dict[int, int]:
         """Articles of a story this audience was briefed on: article id -> latest delivery id."""
         rows = await self._rows(
             "SELECT da.article_id, MAX(da.delivery_id) FROM delivery_articles da "
             "JOIN deliveries d ON d.id = da.delivery_id JOIN articles a ON a.id = da.article_id "
-            "WHERE d.audience = ? AND a.story_id = ? GROUP BY da.article_id",
+            "WHERE d.audience = ? AND a.story_id = ? AND d.state = 'sent' "
+            "GROUP BY da.article_id",
             (audience, story_id),
         )
         return {int(r[0]): int(r[1]) for r in rows}
@@ -649,7 +816,8 @@ class Store:
 
     async def last_delivery(self, audience: str) -> tuple[int, datetime] | None:
         row = await self._row(
-            "SELECT id, created_at FROM deliveries WHERE audience = ? ORDER BY id DESC LIMIT 1",
+            "SELECT id, created_at FROM deliveries WHERE audience = ? AND state = 'sent' "
+            "ORDER BY id DESC LIMIT 1",
             (audience,),
         )
         return (int(row[0]), _need(row[1])) if row else None
