@@ -142,7 +142,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="also run feed polling and digests, printing digests here",
     )
 
-    sub.add_parser("run", help="run the Discord bot (token from $BRIEFBOT_DISCORD_TOKEN)")
+    p = sub.add_parser(
+        "run",
+        help="run the Discord bot (token from $BRIEFBOT_DISCORD_TOKEN)",
+        description="Connect to Discord and answer commands; one of the processes on the "
+        "database also runs the scheduler (feed polls, digests). Several processes: give each "
+        "its own --shards of the same --shard-count, on one PostgreSQL database.",
+    )
+    p.add_argument(
+        "--shards",
+        metavar="IDS",
+        help="comma-separated shard ids this process runs, e.g. 0,1 (needs --shard-count)",
+    )
+    p.add_argument(
+        "--shard-count",
+        type=_positive_int,
+        metavar="N",
+        help="total shards of the bot across all processes (alone: run all N here)",
+    )
 
     p = sub.add_parser("sync", help="publish slash commands to Discord (globally or to one guild)")
     p.add_argument("--guild", type=_positive_int, help="guild id: instant, for development")
@@ -314,9 +331,10 @@ async def dispatch(args: argparse.Namespace, settings: Settings, out: TextIO) ->
     if command == "migrate":
         return await _migrate(args, out)
     if command == "run":
-        from bot.discord_app import run_bot
+        from bot.discord_app import parse_shards, run_bot
 
-        return await run_bot(settings)
+        shards = parse_shards(args.shards, args.shard_count)
+        return await run_bot(settings, shards=shards)
     if command == "sync":
         from bot.discord_app import sync_commands
 

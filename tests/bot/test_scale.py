@@ -101,3 +101,56 @@ def test_store_url_in_the_config_and_db_flag(tmp_path: Path) -> None:
     config.write_text('[store]\nurl = "a.db"\npath = "b.db"\n')
     with pytest.raises(InvalidInput, match=r"set either store\.path or store\.url, not both"):
         load_settings(config, environ={})
+
+
+# ------------------------------------------------------------------------------ sharding
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (
+            ["--shards", "0,1"],
+            "--shards needs --shard-count (the total number of shards of the bot)",
+        ),
+        (
+            ["--shards", "0,4", "--shard-count", "4"],
+            "--shards '0,4': shard 4 does not exist with --shard-count 4 (ids are 0 to 3)",
+        ),
+        (["--shards", "1,1", "--shard-count", "4"], "--shards '1,1': shard 1 is listed twice"),
+        (
+            ["--shards", "0,x", "--shard-count", "2"],
+            "--shards '0,x': 'x' is not a shard id (use numbers: --shards 0,1)",
+        ),
+    ],
+)
+def test_run_refuses_bad_shard_flags_before_connecting(
+    cli: Any, monkeypatch: pytest.MonkeyPatch, args: list[str], error: str
+) -> None:
+    monkeypatch.setenv("BRIEFBOT_DISCORD_TOKEN", "not-used")
+    done = cli("run", *args)
+    assert (done.code, done.err) == (2, f"briefbot: {error}\n")
+
+
+def test_shard_count_must_be_positive(cli: Any) -> None:
+    done = cli("run", "--shard-count", "0")
+    assert done.code == 2 and "'0' must be greater than 0" in done.err
+
+
+async def test_sharded_run_builds_an_autosharded_client_on_its_shards(tmp_path: Path) -> None:
+    import discord
+
+    from bot.discord_app import BriefBot, Shards, build_bot, parse_shards
+    from summaries.newsroom import Newsroom
+
+    assert parse_shards(None, None) is None
+    assert parse_shards(None, 3) == Shards((0, 1, 2), 3)
+    shards = parse_shards("3, 1", 4)
+    assert shards == Shards((1, 3), 4) and shards.label == "shards 1,3 of 4"
+    async with Newsroom(tmp_path / "x.db") as room:
+        plain = build_bot(room, None)
+        sharded = build_bot(room, None, shards=shards)
+        assert not isinstance(plain, discord.AutoShardedClient)
+        assert isinstance(sharded, discord.AutoShardedClient) and isinstance(sharded, BriefBot)
+        assert (sharded.shard_ids, sharded.shard_count) == ([1, 3], 4)
+        assert sharded.intents.value == plain.intents.value  # the same minimal intents
