@@ -161,7 +161,7 @@ class Postgres:
         from summaries.pgstore import copy_sqlite_to_postgres
         from summaries.store import Store
 
-        name = "bench_" + "".join(c if c.isalnum() else "_" for c in sqlite_store.stem).lower()
+        name = base_name(sqlite_store)
         if self._exists(name):
             return name
         print(f"copying {sqlite_store.name} into PostgreSQL {name} (once)", file=sys.stderr)
@@ -214,6 +214,28 @@ class Postgres:
                 log.debug("could not drop %s", name, exc_info=True)
         if self.cluster is not None:
             self.cluster.stop()
+
+
+def schema_key() -> str:
+    """A short fingerprint of the PostgreSQL schema (every migration's statements): copies
+    made for another schema are not reused."""
+    import hashlib
+
+    from summaries.pgstore import Server, postgres_migration
+    from summaries.store import MIGRATIONS
+
+    sha = hashlib.sha256()
+    for number in range(1, len(MIGRATIONS) + 1):
+        for icu in (False, True):
+            for statement in postgres_migration(number, Server(icu=icu)):
+                sha.update(statement.encode())
+    return f"s{len(MIGRATIONS)}_{sha.hexdigest()[:8]}"
+
+
+def base_name(sqlite_store: Path) -> str:
+    """The PostgreSQL database holding a copy of a cached SQLite store, for this schema."""
+    stem = "".join(c if c.isalnum() else "_" for c in sqlite_store.stem).lower()
+    return f"bench_{stem}_{schema_key()}"
 
 
 def backends(spec: str | None) -> list[tuple[str, Postgres | None]]:

@@ -42,7 +42,7 @@ from summaries.models import (
     StoryBrief,
     Subscription,
 )
-from summaries.store import NewArticle, Store, Writer
+from summaries.store import NewArticle, Store, Unseen, Writer
 from summaries.summarize import Candidate, summarize_candidates
 from summaries.text import (
     content_stems,
@@ -305,9 +305,9 @@ class Newsroom:
 
     async def story(self, story_id: int, *, audience: str | None = None) -> StoryBrief:
         """One story in full: summary, what is new for `audience`, discrepancies, sources."""
-        live = await self.store.resolve_story(story_id)
+        loaded = await self._load([story_id], audience)
         return await self._story_brief(
-            live, audience, since=None, summary=True, words=self.config.story_words
+            loaded[story_id], audience, since=None, summary=True, words=self.config.story_words
         )
 
     # ================================================================== briefings
@@ -339,8 +339,10 @@ class Newsroom:
                 ids = [i for i in ids if i in recent]
         else:
             ids = [s.id for s in await self.store.stories(since=since, limit=limit)]
+        loaded = await self._load(ids, audience)
         briefs = [
-            await self._story_brief(i, audience, since=since, summary=True, words=None) for i in ids
+            await self._story_brief(loaded[i], audience, since=since, summary=True, words=None)
+            for i in ids
         ]
         return await self._finish(audience, briefs, topic=topic, since=since, record=record)
 
@@ -376,38 +378,44 @@ class Newsroom:
         effective_since = since or self.clock() - timedelta(hours=self.config.default_since_hours)
         limit = self.config.max_stories
         wanted = [t for t in (topic, *topics) if t]
+        last = await self.store.last_delivery(audience)
         if story_id is not None:
             ids = [await self.store.resolve_story(story_id)]
         elif wanted:
             ids = []
             for words in wanted:
                 # only matching stories with coverage since the baseline can have anything new
-                matching = await self.store.stories_matching(words, 200)
-                recent = set(
-                    await self.store.stories_with_unseen(
-                        audience, effective_since, len(matching), among=matching
-                    )
+                matching = await self.store.stories_matching(
+                    words, limit * 4, unseen_by=Unseen(last, effective_since)
                 )
-                ids += [i for i in matching if i in recent and i not in ids][: limit * 4]
+                ids += [i for i in matching if i not in ids]
         else:
-            ids = await self.store.stories_with_unseen(audience, effective_since, limit * 4)
-        last = await self.store.last_delivery(audience)
+            ids = await self.store.stories_with_unseen(
+                audience, effective_since, limit * 4, last=last
+            )
         # an explicit `since` overrides the last briefing for stories never shown
         briefed_at = last[1] if last and since is None else None
         briefs: list[StoryBrief] = []
         renew: dict[int, Callable[[int], tuple[CitedSentence, ...]]] = {}
-        for i in ids:
-            brief = await self._story_brief(
-                i,
-                audience,
-                since=effective_since,
-                summary=False,
-                words=None,
-                briefed_at=briefed_at,
-                renew=renew,
-            )
-            if brief.new:
-                briefs.append(brief)
+        # Stories are read a briefing's worth at a time (a few statements for all of them):
+        # most answers are complete after the first few, and the rest is never read.
+        for start in range(0, len(ids), limit):
+            part = ids[start : start + limit]
+            loaded = await self._load(part, audience)
+            for i in part:
+                brief = await self._story_brief(
+                    loaded[i],
+                    audience,
+                    since=effective_since,
+                    summary=False,
+                    words=None,
+                    briefed_at=briefed_at,
+                    renew=renew,
+                )
+                if brief.new:
+                    briefs.append(brief)
+                if len(briefs) >= limit:
+                    break
             if len(briefs) >= limit:
                 break
         room = self.config.story_words // max(len(briefs), 1)
@@ -421,7 +429,7 @@ class Newsroom:
         )
         if not briefs:
             # say what "nothing new" was measured against
-            if await self.store.article_count() == 0:
+            if not await self.store.has_articles():
                 briefing = replace(briefing, empty_store=True)
             elif last is None:
                 briefing = replace(briefing, never_briefed=True, since=effective_since)
@@ -466,27 +474,74 @@ class Newsroom:
             The delivery id, or None when this (subscription, scheduled time) was already
             delivered (a digest is never sent twice).
         """
-        articles: list[tuple[int, int]] = []
         sentences: list[tuple[int, int, str]] = []
         for brief in briefing.stories:
-            for art in await self.store.story_articles(brief.story_id):
-                articles.append((art.id, brief.story_id))
             sentences.extend((c.sentence_id, brief.story_id, "summary") for c in brief.summary)
             sentences.extend((c.sentence_id, brief.story_id, "new") for c in brief.new)
         return await self.store.record_delivery(
             audience=audience,
             created_at=self.clock(),
             topic=briefing.topic,
-            articles=articles,
+            articles=(),
+            stories=[b.story_id for b in briefing.stories],
             sentences=sentences,
             subscription_id=subscription_id,
             scheduled_for=scheduled_for,
             delivery_id=delivery_id,
         )
 
+    async def _load(self, story_ids: Sequence[int], audience: str | None) -> dict[int, _Loaded]:
+        """What `_story_brief` needs for each of `story_ids`, in a few statements for all.
+
+        A merged id is followed to its live story (NotFound when an id never existed). What
+        every audience sees the same (the story's articles, sentences, summary, disagreements)
+        is loaded once per version of the story (its article count changes with every article
+        joined or merged): digests for a thousand channels reuse it.
+        """
+        if not story_ids:
+            return {}
+        found = {
+            s.id: s
+            for s in await self.store.stories(
+                story_ids=story_ids, limit=len(story_ids), outlets=False
+            )
+        }
+        stories = {i: found.get(i) or await self.store.story(i) for i in story_ids}
+        shared: dict[int, _SharedParts] = {}
+        missing: list[int] = []
+        for story in stories.values():
+            cached = self._shared.get((story.id, story.article_count))
+            if cached is None:
+                missing.append(story.id)
+            else:
+                shared[story.id] = cached
+        if missing:
+            counts = {s.id: s.article_count for s in stories.values()}
+            contents = await self.store.story_contents(missing)
+            for story_id in missing:
+                articles, sentences = contents[story_id]
+                parts = _SharedParts(
+                    articles=tuple(articles),
+                    rows=tuple(sentences),
+                    candidates=tuple(_candidates(articles, sentences)),
+                    summaries={},
+                    discrepancies=None,
+                )
+                self._shared.put((story_id, counts[story_id]), parts)
+                shared[story_id] = parts
+        shown = (
+            await self.store.shown_by_story(audience, [s.id for s in stories.values()])
+            if audience
+            else {}
+        )
+        return {
+            i: _Loaded(story=s, shared=shared[s.id], shown=shown.get(s.id, {}))
+            for i, s in stories.items()
+        }
+
     async def _story_brief(
         self,
-        story_id: int,
+        loaded: _Loaded,
         audience: str | None,
         *,
         since: datetime | None,
@@ -503,25 +558,9 @@ class Newsroom:
         the configured `new_words`; `renew`, when given, receives under the story's id a
         function giving what is new with another budget (the baseline is not built again).
         """
-        story = await self.store.story(story_id)
-        # What every audience sees the same (the story's sentences, summary, disagreements) is
-        # loaded and computed once per version of the story (its article count changes with
-        # every article joined or merged): digests for a thousand channels reuse it.
+        story, shared, shown = loaded.story, loaded.shared, loaded.shown
         version = (story.id, story.article_count)
-        shared = self._shared.get(version)
-        if shared is None:
-            loaded = await self.store.story_articles(story.id)
-            sentences = await self.store.story_sentences(story.id)
-            shared = _SharedParts(
-                articles=tuple(loaded),
-                rows=tuple(sentences),
-                candidates=tuple(_candidates(loaded, sentences)),
-                summaries={},
-                discrepancies=None,
-            )
-            self._shared.put(version, shared)
         articles, rows, candidates = shared.articles, shared.rows, shared.candidates
-        shown = await self.store.shown_articles(audience, story.id) if audience else {}
         by_id = {a.id: a for a in articles}
         baseline: set[int] | None
         updates: int | None = None
@@ -733,6 +772,15 @@ class _SharedParts:
     candidates: tuple[Candidate, ...]
     summaries: dict[int, tuple[int, ...]]  # word budget -> sentence ids in reading order
     discrepancies: tuple[Discrepancy, ...] | None
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """One story as `Newsroom._load` read it for an audience."""
+
+    story: Story
+    shared: _SharedParts
+    shown: dict[int, int]  # articles the audience was briefed on -> latest delivery id
 
 
 def _candidates(

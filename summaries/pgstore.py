@@ -14,10 +14,14 @@ redacted in every log line and error.
   committed state), like SQLite's read-only WAL readers. A broken connection (server restart)
   is replaced on its next use.
 * Migrations: the same `MIGRATIONS` scripts translated by `ddl_to_postgres`, plus
-  `POSTGRES_EXTRA`, each applied in the transaction that records it in `briefbot_schema`, under
-  an advisory lock so processes starting together migrate once.
-* Full-text search: a generated `tsvector` column (title weighted A, text B, English stemming)
-  with a GIN index; `ts_rank` orders, `ts_headline` highlights with `**` like FTS5's snippet.
+  `POSTGRES_EXTRA` and `POSTGRES_BUILT` (statements made for the server at hand), each applied
+  in the transaction that records it in `briefbot_schema`, under an advisory lock so processes
+  starting together migrate once. The database must be UTF8.
+* Full-text search: `article_search (id, story_id, search)`, a narrow table kept by triggers
+  on `articles`, with a GIN index over a `tsvector` (title weighted A, text B) that reads text
+  as FTS5's porter unicode61 does (`summaries.pgsearch`: no stop words, case and diacritics
+  folded, punctuation separates words, Porter stemming); `ts_rank` orders, `ts_headline`
+  highlights with `**` like FTS5's snippet.
 * `copy_sqlite_to_postgres` (`briefbot migrate`): every row of a SQLite store into an empty
   PostgreSQL one, checked table by table with row counts and checksums.
 """
@@ -39,11 +43,12 @@ from typing import Any, TypeVar
 
 import psycopg
 
+from summaries import pgsearch
 from summaries.errors import BriefbotError, InvalidInput
 from summaries.sqldialect import ddl_to_postgres, statements, to_postgres
 from summaries.store import (
     _ARTICLE_COLS,
-    _FTS_WORD,
+    MATCH_POOL,
     MIGRATIONS,
     POSTGRES_EXTRA,
     Store,
@@ -62,6 +67,8 @@ MIGRATE_LOCK = 0x6272696566_02
 # ts_rank weights for {D, C, B, A}: a title word (A) weighs five times a text word (B), as
 # the FTS5 query weighs bm25 columns 5.0 and 1.0.
 RANK_WEIGHTS = "{0.1, 0.1, 0.2, 1.0}"
+# A user's query (`pgsearch.tsquery`) as the index reads text.
+TSQUERY = "to_tsquery('briefbot', briefbot_lower(?))"
 HEADLINE = (
     "StartSel=**, StopSel=**, MaxWords=16, MinWords=8, ShortWord=2, MaxFragments=1, "
     "HighlightAll=false"
@@ -123,25 +130,34 @@ async def connect_async(url: str) -> psycopg.AsyncConnection[Any]:
         raise _explain(url, err) from None
 
 
-def tsquery(query: str) -> str:
-    """Turn user words into a safe to_tsquery text: every word must match, the last as a prefix.
+@dataclass(frozen=True)
+class Server:
+    """What a migration needs to know about the server: ICU collations (`und-x-icu`)."""
 
-    Raises:
-        InvalidInput: When the query has no searchable word.
-    """
-    terms = _FTS_WORD.findall(query)
-    if not terms:
-        raise InvalidInput("give at least one word to look for")
-    quoted = [f"'{t}'" for t in terms]
-    quoted[-1] += ":*"
-    return " & ".join(quoted)
+    icu: bool
 
 
-def postgres_migration(number: int) -> list[str]:
+def server_of(conn: psycopg.Connection[Any]) -> Server:
+    row = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_collation WHERE collname = 'und-x-icu')"
+    ).fetchone()
+    return Server(icu=bool(row and row[0]))
+
+
+# PostgreSQL-only statements of a migration that are made for the server at hand, run after
+# `POSTGRES_EXTRA`'s.
+POSTGRES_BUILT: dict[int, Callable[[Server], list[str]]] = {
+    6: lambda server: pgsearch.migration_statements(icu=server.icu),
+}
+
+
+def postgres_migration(number: int, server: Server | None = None) -> list[str]:
     """The PostgreSQL statements of migration `number` (1-based)."""
     out = ddl_to_postgres(MIGRATIONS[number - 1])
     if number in POSTGRES_EXTRA:
         out += statements(POSTGRES_EXTRA[number])
+    if number in POSTGRES_BUILT:
+        out += POSTGRES_BUILT[number](server or Server(icu=False))
     return out
 
 
@@ -207,6 +223,17 @@ class PostgresStore(Store):
             "CREATE TABLE IF NOT EXISTS briefbot_schema ("
             "  id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)"
         )
+        row = conn.execute(
+            "SELECT pg_encoding_to_char(encoding)::bytea FROM pg_database "
+            "WHERE datname = current_database()"
+        ).fetchone()
+        encoding = bytes(row[0]).decode("ascii", "replace") if row else "unknown"
+        if encoding != "UTF8":
+            raise InvalidInput(
+                f"database {self.label} uses the {encoding} encoding: briefbot needs a UTF8 "
+                "database (CREATE DATABASE ... ENCODING 'UTF8' TEMPLATE template0)"
+            )
+        server = server_of(conn)
         while True:
             conn.execute("BEGIN")
             try:
@@ -221,7 +248,7 @@ class PostgresStore(Store):
                     conn.execute("COMMIT")
                     return
                 number = version + 1
-                for statement in postgres_migration(number):
+                for statement in postgres_migration(number, server):
                     conn.execute(statement, ())  # type: ignore[arg-type]
                 conn.execute(
                     "INSERT INTO briefbot_schema (id, version) VALUES (1, %s) "
@@ -310,26 +337,34 @@ class PostgresStore(Store):
 
     async def _search_rows(self, query: str, limit: int) -> list[Sequence[Any]]:
         cols = ", ".join("a." + c.strip() for c in _ARTICLE_COLS.split(","))
+        q = pgsearch.tsquery(query)
         rows = await self._rows(
-            f"SELECT {cols}, ts_headline('english', a.text, q.q, '{HEADLINE}'), -hit.r "
-            "FROM (SELECT id, ts_rank(?, search, to_tsquery('english', ?)) AS r FROM articles "
-            "      WHERE search @@ to_tsquery('english', ?) ORDER BY r DESC, id LIMIT ?) hit "
-            "JOIN articles a ON a.id = hit.id CROSS JOIN to_tsquery('english', ?) AS q(q) "
+            f"SELECT {cols}, ts_headline('briefbot', briefbot_lower(briefbot_search_text(a.text)), "
+            f"q.q, "
+            f"'{HEADLINE}'), -hit.r "
+            f"FROM (SELECT id, ts_rank(?, search, {TSQUERY}) AS r FROM article_search "
+            f"      WHERE search @@ {TSQUERY} ORDER BY r DESC, id LIMIT ?) hit "
+            f"JOIN articles a ON a.id = hit.id CROSS JOIN {TSQUERY} AS q(q) "
             "ORDER BY hit.r DESC, a.id",
-            (RANK_WEIGHTS, tsquery(query), tsquery(query), limit, tsquery(query)),
+            (RANK_WEIGHTS, q, q, limit, q),
         )
-        return [(*r[:13], _ellipsis(r[1], r[13]), r[14]) for r in rows]
+        return [(*r[:13], _snippet(r[1], r[13]), r[14]) for r in rows]
 
-    async def _matching_stories(self, query: str, limit: int) -> list[int]:
-        rows = await self._rows(
-            "SELECT story_id, MAX(r) AS best FROM ("
-            "  SELECT story_id, ts_rank(?, search, to_tsquery('english', ?)) AS r "
-            "  FROM articles WHERE search @@ to_tsquery('english', ?) AND story_id IS NOT NULL "
-            "  ORDER BY r DESC LIMIT 2000"
+    async def _matching_stories(
+        self, query: str, limit: int, within: tuple[str, Sequence[Any]] | None
+    ) -> list[Sequence[Any]]:
+        q = pgsearch.tsquery(query)
+        among, among_params = (f"AND story_id IN ({within[0]})", within[1]) if within else ("", ())
+        return await self._rows(
+            "SELECT story_id, (SELECT merged_into FROM stories s WHERE s.id = hits.story_id), "
+            "MAX(r) AS best FROM ("
+            f"  SELECT story_id, ts_rank(?, search, {TSQUERY}) AS r FROM ("
+            "    SELECT id, story_id, search FROM article_search "
+            f"    WHERE search @@ {TSQUERY} AND story_id IS NOT NULL {among} "
+            f"    ORDER BY id DESC LIMIT {MATCH_POOL}) AS latest"
             ") AS hits GROUP BY story_id ORDER BY best DESC, story_id LIMIT ?",
-            (RANK_WEIGHTS, tsquery(query), tsquery(query), limit),
+            (RANK_WEIGHTS, q, q, *among_params, limit),
         )
-        return [int(r[0]) for r in rows]
 
 
 def _version(conn: psycopg.Connection[Any]) -> int:
@@ -337,18 +372,11 @@ def _version(conn: psycopg.Connection[Any]) -> int:
     return int(row[0]) if row else 0
 
 
-def _ellipsis(text: str, snippet: str) -> str:
-    """Mark a snippet cut from the middle of the text with '…' at the cut ends, as FTS5 does."""
-    plain = snippet.replace("**", "").strip()
-    if not plain:
-        return snippet
-    head, tail = plain[:40], plain[-40:]
-    out = snippet.strip()
-    if not text.lstrip().startswith(head):
-        out = "…" + out
-    if not text.rstrip().endswith(tail):
-        out += "…"
-    return out
+def _snippet(text: str, headline: str) -> str:
+    """The snippet of a search hit: `ts_headline` over the folded text, shown on the original
+    (see `summaries.pgsearch.map_headline`)."""
+    mapped = pgsearch.map_headline(text, headline, "**", "**")
+    return mapped if mapped is not None else headline.strip()
 
 
 # ====================================================================== SQLite → PostgreSQL

@@ -24,6 +24,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from types import EllipsisType
 from typing import Any, TypeVar
 
 import aiosqlite
@@ -184,8 +185,14 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
     ALTER TABLE deliveries ADD COLUMN claim_expires TEXT;
     """,
+    # 6: PostgreSQL's full-text search finds what FTS5 finds, in a table of its own
+    # (summaries.pgsearch.migration_statements); nothing changes on SQLite
+    "",
 )
 
+
+# Topic matches are ranked among this many of the most recently stored matching articles.
+MATCH_POOL = 2000
 
 # PostgreSQL-only statements appended to a migration (see `summaries.pgstore`).
 POSTGRES_EXTRA: dict[int, str] = {
@@ -404,8 +411,15 @@ class Store:
         """Article columns, snippet, rank (lower is better) of full-text matches, best first."""
         raise NotImplementedError
 
-    async def _matching_stories(self, query: str, limit: int) -> list[int]:
-        """Story ids (maybe merged) of full-text matches, best first."""
+    async def _matching_stories(
+        self, query: str, limit: int, within: tuple[str, Sequence[Any]] | None
+    ) -> list[Sequence[Any]]:
+        """(story id, its merged_into) of full-text matches, best story first.
+
+        Among the `MATCH_POOL` most recently stored matching articles (with `within`, a
+        statement and its parameters selecting story ids: only articles of those stories),
+        each story ranks by its best article.
+        """
         raise NotImplementedError
 
     async def resolve_story(self, story_id: int) -> int:
@@ -433,12 +447,19 @@ class Store:
                 chunk,
             ):
                 merged[int(story_id)] = await self.resolve_story(int(story_id))
+        return _unique([merged.get(i, i) for i in story_ids])
+
+    async def _live(self, rows: Iterable[Sequence[Any]]) -> list[int]:
+        """Live story ids, in order without repeats, from (story id, its merged_into) rows.
+
+        A query that selects `(SELECT merged_into FROM stories ...)` beside each story id needs
+        no second statement to resolve merges unless one of them was merged.
+        """
         out: list[int] = []
-        for story_id in story_ids:
-            live = merged.get(story_id, story_id)
-            if live not in out:
-                out.append(live)
-        return out
+        for row in rows:
+            story_id, merged_into = int(row[0]), row[1]
+            out.append(story_id if merged_into is None else await self.resolve_story(story_id))
+        return _unique(out)
 
     async def story(self, story_id: int) -> Story:
         live = await self.resolve_story(story_id)
@@ -453,8 +474,14 @@ class Store:
         story_ids: Sequence[int] | None = None,
         since: datetime | None = None,
         limit: int = 20,
+        outlets: bool = True,
     ) -> list[Story]:
-        """Live stories, most recently updated first."""
+        """Live stories, most recently updated first.
+
+        Args:
+            outlets: Also read each story's outlets (one more statement); without, `outlets`
+                is empty.
+        """
         clauses = ["s.merged_into IS NULL", "s.article_count > 0"]
         params: list[Any] = []
         if since is not None:
@@ -465,17 +492,19 @@ class Store:
                 return []
             clauses.append(f"s.id IN ({','.join('?' * len(story_ids))})")
             params.extend(story_ids)
-        return await self._stories_where(" AND ".join(clauses), tuple(params), limit=limit)
+        return await self._stories_where(
+            " AND ".join(clauses), tuple(params), limit=limit, outlets=outlets
+        )
 
     async def _stories_where(
-        self, where: str, params: tuple[Any, ...], *, limit: int
+        self, where: str, params: tuple[Any, ...], *, limit: int, outlets: bool = True
     ) -> list[Story]:
         rows = await self._rows(
             f"SELECT s.id, s.title, s.article_count, s.first_seen, s.last_seen FROM stories s "
             f"WHERE {where} ORDER BY s.last_seen DESC, s.article_count DESC, s.id DESC LIMIT ?",
             (*params, limit),
         )
-        outlets = await self._story_outlets([int(r[0]) for r in rows])
+        labels = await self._story_outlets([int(r[0]) for r in rows]) if outlets else {}
         return [
             Story(
                 id=int(r[0]),
@@ -483,7 +512,7 @@ class Store:
                 article_count=int(r[2]),
                 first_seen=_need(r[3]),
                 last_seen=_need(r[4]),
-                outlets=outlets.get(int(r[0]), ()),
+                outlets=labels.get(int(r[0]), ()),
             )
             for r in rows
         ]
@@ -516,32 +545,69 @@ class Store:
 
     async def story_articles(self, story_id: int) -> list[Article]:
         """Articles of a story, oldest first (syndicated copies included)."""
-        rows = await self._rows(
-            f"SELECT {_ARTICLE_COLS} FROM articles WHERE story_id = ? "
-            f"ORDER BY COALESCE(published_at, fetched_at), id",
-            (story_id,),
-        )
-        return [_article(r) for r in rows]
+        return (await self.story_contents([story_id], sentences=False))[story_id][0]
 
     async def story_sentences(self, story_id: int) -> list[tuple[Sentence, tuple[str, ...]]]:
         """Sentences (with cached stems) of a story's original articles, in article order."""
-        rows = await self._rows(
-            "SELECT s.id, s.article_id, s.position, s.text, s.stems FROM sentences s "
-            "JOIN articles a ON a.id = s.article_id "
-            "WHERE a.story_id = ? AND a.near_duplicate_of IS NULL "
-            "ORDER BY COALESCE(a.published_at, a.fetched_at), a.id, s.position",
-            (story_id,),
-        )
-        return [
-            (Sentence(id=r[0], article_id=r[1], position=r[2], text=r[3]), tuple(r[4].split()))
-            for r in rows
-        ]
+        return (await self.story_contents([story_id]))[story_id][1]
 
-    async def stories_matching(self, query: str, limit: int) -> list[int]:
-        """Live story ids whose articles match a full-text query, best first."""
-        found = await self._matching_stories(query, limit * 4)
-        live = await self.resolve_stories(found)
-        return live[:limit]
+    async def story_contents(
+        self, story_ids: Sequence[int], *, sentences: bool = True
+    ) -> dict[int, tuple[list[Article], list[tuple[Sentence, tuple[str, ...]]]]]:
+        """Each story's articles (oldest first, syndicated copies included) and the sentences
+        (with cached stems) of its original articles in article order: two statements for
+        all the stories, not two per story. Every id given is a key (unknown ones: empty)."""
+        out: dict[int, tuple[list[Article], list[tuple[Sentence, tuple[str, ...]]]]] = {
+            i: ([], []) for i in story_ids
+        }
+        for chunk in _chunks(list(out), 500):
+            marks = ",".join("?" * len(chunk))
+            for r in await self._rows(
+                f"SELECT {_ARTICLE_COLS} FROM articles WHERE story_id IN ({marks}) "
+                f"ORDER BY COALESCE(published_at, fetched_at), id",
+                chunk,
+            ):
+                out[int(r[11])][0].append(_article(r))
+            if not sentences:
+                continue
+            for r in await self._rows(
+                "SELECT a.story_id, s.id, s.article_id, s.position, s.text, s.stems "
+                "FROM sentences s JOIN articles a ON a.id = s.article_id "
+                f"WHERE a.story_id IN ({marks}) AND a.near_duplicate_of IS NULL "
+                "ORDER BY COALESCE(a.published_at, a.fetched_at), a.id, s.position",
+                chunk,
+            ):
+                out[int(r[0])][1].append(
+                    (
+                        Sentence(id=r[1], article_id=r[2], position=r[3], text=r[4]),
+                        tuple(r[5].split()),
+                    )
+                )
+        return out
+
+    async def stories_matching(
+        self, query: str, limit: int, *, unseen_by: Unseen | None = None
+    ) -> list[int]:
+        """Live story ids whose articles match a full-text query, best first.
+
+        A story ranks by its best match among the `MATCH_POOL` most recently stored matching
+        articles: ranking every match of a common word (thousands at 100k articles) cost a
+        second per topic, and a briefing is about current coverage anyway.
+
+        Args:
+            unseen_by: Only stories with coverage this audience has not seen (as in
+                `stories_with_unseen`): a digest's topics are matched among those alone.
+        """
+        within = None
+        if unseen_by is not None:
+            source, params = _unseen_source(unseen_by)
+            within = (
+                f"SELECT story_id FROM {source} AND story_id IS NOT NULL "
+                "AND near_duplicate_of IS NULL",
+                params,
+            )
+        found = await self._matching_stories(query, limit * 4, within)
+        return (await self._live(found))[:limit]
 
     # ------------------------------------------------------------------ reading articles
 
@@ -565,6 +631,10 @@ class Store:
     async def article_count(self) -> int:
         row = await self._row("SELECT COUNT(*) FROM articles")
         return int(row[0]) if row else 0
+
+    async def has_articles(self) -> bool:
+        """Whether any article is stored (cheaper than counting them)."""
+        return await self._row("SELECT 1 FROM articles LIMIT 1") is not None
 
     async def sentences(self, article_id: int) -> list[Sentence]:
         rows = await self._rows(
@@ -591,6 +661,7 @@ class Store:
         subscription_id: int | None,
         scheduled_for: datetime | None,
         delivery_id: int | None = None,
+        stories: Sequence[int] = (),
     ) -> int | None:
         """Record what a briefing showed. None when (subscription, time) was already delivered.
 
@@ -599,6 +670,8 @@ class Store:
             sentences: (sentence_id, story_id, kind) shown, kind "summary" or "new".
             delivery_id: Fill this claimed delivery (`claim_delivery`) instead of a new one:
                 what it recorded before (a claimant that died) is replaced.
+            stories: Stories the audience was briefed on as a whole: every article they hold
+                when the delivery is written counts as shown (read in the same transaction).
         """
 
         def unit(w: Writer) -> int | None:
@@ -625,6 +698,13 @@ class Store:
                 "VALUES (?,?,?)",
                 [(delivery_id, a, s) for a, s in articles],
             )
+            for chunk in _chunks(_unique(stories), 500):
+                w.execute(
+                    "INSERT OR IGNORE INTO delivery_articles (delivery_id, article_id, story_id) "
+                    f"SELECT ?, id, story_id FROM articles WHERE story_id IN "
+                    f"({','.join('?' * len(chunk))}) ORDER BY id",
+                    (delivery_id, *chunk),
+                )
             w.executemany(
                 "INSERT OR IGNORE INTO delivery_sentences (delivery_id, sentence_id, story_id, kind) "
                 "VALUES (?,?,?,?)",
@@ -751,14 +831,26 @@ class Store:
 
     async def shown_articles(self, audience: str, story_id: int) -> dict[int, int]:
         """Articles of a story this audience was briefed on: article id -> latest delivery id."""
-        rows = await self._rows(
-            "SELECT da.article_id, MAX(da.delivery_id) FROM delivery_articles da "
-            "JOIN deliveries d ON d.id = da.delivery_id JOIN articles a ON a.id = da.article_id "
-            "WHERE d.audience = ? AND a.story_id = ? AND d.state = 'sent' "
-            "GROUP BY da.article_id",
-            (audience, story_id),
-        )
-        return {int(r[0]): int(r[1]) for r in rows}
+        return (await self.shown_by_story(audience, [story_id])).get(story_id, {})
+
+    async def shown_by_story(
+        self, audience: str, story_ids: Sequence[int]
+    ) -> dict[int, dict[int, int]]:
+        """`shown_articles` of many stories in one statement: story id -> {article: delivery}
+        (stories with nothing shown are left out)."""
+        out: dict[int, dict[int, int]] = {}
+        for chunk in _chunks(_unique(story_ids), 500):
+            rows = await self._rows(
+                "SELECT a.story_id, da.article_id, MAX(da.delivery_id) FROM deliveries d "
+                "JOIN delivery_articles da ON da.delivery_id = d.id "
+                "JOIN articles a ON a.id = da.article_id "
+                f"WHERE d.audience = ? AND d.state = 'sent' AND a.story_id IN "
+                f"({','.join('?' * len(chunk))}) GROUP BY a.story_id, da.article_id",
+                (audience, *chunk),
+            )
+            for story_id, article_id, delivery_id in rows:
+                out.setdefault(int(story_id), {})[int(article_id)] = int(delivery_id)
+        return out
 
     async def stories_with_unseen(
         self,
@@ -766,25 +858,20 @@ class Store:
         since: datetime | None,
         limit: int,
         among: Sequence[int] | None = None,
+        *,
+        last: tuple[int, datetime] | EllipsisType | None = ...,
     ) -> list[int]:
         """Live stories with coverage this audience has not been briefed on, newest first.
 
         With an earlier briefing: articles that arrived after it. Without one: articles dated
         after `since` (all articles when `since` is None).
+
+        Args:
+            last: The audience's `last_delivery`, when the caller has read it already.
         """
-        last = await self.last_delivery(audience)
-        if last is not None:
-            # ">=": an article stored in the same second as the briefing may have missed it;
-            # articles that were shown are filtered out by the caller anyway
-            source = "articles INDEXED BY articles_fetched WHERE fetched_at >= ?"
-            params: list[Any] = [to_iso(last[1])]
-        elif since is not None:
-            source = (
-                "articles INDEXED BY articles_when WHERE COALESCE(published_at, fetched_at) >= ?"
-            )
-            params = [to_iso(since)]
-        else:
-            source, params = "articles WHERE TRUE", []
+        if last is ...:
+            last = await self.last_delivery(audience)
+        source, params = _unseen_source(Unseen(last, since))
         restrict = ""
         if among is not None:
             if not among:
@@ -792,13 +879,14 @@ class Store:
             restrict = f" AND story_id IN ({','.join('?' * len(among))})"
         # the time index picks the few recent rows; grouping them by story is then cheap
         rows = await self._rows(
-            "SELECT story_id, MAX(w) AS latest FROM ("
+            "SELECT story_id, (SELECT merged_into FROM stories s WHERE s.id = recent.story_id), "
+            "MAX(w) AS latest FROM ("
             f"  SELECT story_id, COALESCE(published_at, fetched_at) AS w FROM {source} "
             f"  AND story_id IS NOT NULL AND near_duplicate_of IS NULL{restrict}"
-            ") AS recent GROUP BY story_id ORDER BY latest DESC LIMIT ?",
+            ") AS recent GROUP BY story_id ORDER BY latest DESC, story_id LIMIT ?",
             (*params, *(among or ()), limit),
         )
-        return await self.resolve_stories([int(r[0]) for r in rows])
+        return await self._live(rows)
 
     async def delivery_count(self, audience: str | None = None) -> int:
         sql, params = "SELECT COUNT(*) FROM deliveries", ()
@@ -1151,16 +1239,22 @@ class SqliteStore(Store):
             (fts_query(query), limit),
         )
 
-    async def _matching_stories(self, query: str, limit: int) -> list[int]:
-        rows = await self._rows(
-            "SELECT story_id, MIN(r) AS best FROM ("
+    async def _matching_stories(
+        self, query: str, limit: int, within: tuple[str, Sequence[Any]] | None
+    ) -> list[Sequence[Any]]:
+        among, among_params = (
+            (f"AND a.story_id IN ({within[0]})", within[1]) if within else ("", ())
+        )
+        return await self._rows(
+            "SELECT story_id, (SELECT merged_into FROM stories s WHERE s.id = hits.story_id), "
+            "MIN(r) AS best FROM ("
             "  SELECT a.story_id AS story_id, bm25(articles_fts, 5.0, 1.0) AS r "
             "  FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
-            "  WHERE articles_fts MATCH ? AND a.story_id IS NOT NULL ORDER BY r LIMIT 2000"
-            ") GROUP BY story_id ORDER BY best LIMIT ?",
-            (fts_query(query), limit),
+            f"  WHERE articles_fts MATCH ? AND a.story_id IS NOT NULL {among} "
+            f"  ORDER BY articles_fts.rowid DESC LIMIT {MATCH_POOL}"
+            ") AS hits GROUP BY story_id ORDER BY best, story_id LIMIT ?",
+            (fts_query(query), *among_params, limit),
         )
-        return [int(r[0]) for r in rows]
 
 
 class TermCounts(dict[str, int]):
@@ -1486,6 +1580,37 @@ class Writer:
             "INSERT INTO story_terms (term, story_id, weight) VALUES (?,?,?)",
             [(t, story_id, w) for t, w in centroid.items()],
         )
+
+
+@dataclass(frozen=True)
+class Unseen:
+    """What an audience has not been briefed on (`Store.stories_with_unseen`): articles stored
+    after its last briefing (`last`, from `Store.last_delivery`) or, never briefed, articles
+    dated after `since` (all of them when that is None too)."""
+
+    last: tuple[int, datetime] | None
+    since: datetime | None
+
+
+def _unseen_source(unseen: Unseen) -> tuple[str, list[Any]]:
+    """FROM ... WHERE ... of the articles `unseen` means (more conditions follow with AND)."""
+    if unseen.last is not None:
+        # ">=": an article stored in the same second as the briefing may have missed it;
+        # articles that were shown are filtered out by the caller anyway
+        return "articles INDEXED BY articles_fetched WHERE fetched_at >= ?", [
+            to_iso(unseen.last[1])
+        ]
+    if unseen.since is not None:
+        return (
+            "articles INDEXED BY articles_when WHERE COALESCE(published_at, fetched_at) >= ?",
+            [to_iso(unseen.since)],
+        )
+    return "articles WHERE TRUE", []
+
+
+def _unique(items: Iterable[T]) -> list[T]:
+    """Items in order, repeats left out."""
+    return list(dict.fromkeys(items))
 
 
 def _chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
