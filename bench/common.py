@@ -121,22 +121,27 @@ class Postgres:
     """The PostgreSQL side of a benchmark run (`--db URL`, or `--db temp` for a throw-away one).
 
     URL names a database the benchmark may create other databases from (CREATE DATABASE
-    rights). Each cached SQLite store is copied once into `bench_<name>` with
-    `briefbot migrate`'s copy (kept on a real server for later runs), and every measured run
-    gets its own `CREATE DATABASE ... TEMPLATE` copy of it, dropped afterwards. The server's
+    rights). Each cached SQLite store is copied once into `bench_<name>_<schema>` with
+    `briefbot migrate`'s copy (kept on a real server for later runs; with `temp`, the
+    throw-away cluster's data folder is kept in bench/.cache/pg<major>-<schema>, see
+    `cluster_cache`), and every measured run gets its own `CREATE DATABASE ... TEMPLATE` copy
+    of it, dropped afterwards. The server's
     processes are not pinned to CPU 0: on a shared machine they compete for the other core.
     """
 
     def __init__(self, spec: str) -> None:
         self.cluster: Any = None
+        self._saved: Path | None = None
         if spec == "temp":
             from bench.pgcluster import TempCluster
 
-            self.cluster = TempCluster().start()
+            self._saved = cluster_cache()
+            self.cluster = TempCluster(data_from=self._saved).start()
             self.admin_url = self.cluster.url()
         else:
             self.admin_url = spec
         self._made: list[str] = []
+        self._based = False
 
     def url(self, name: str) -> str:
         return self.admin_url.rsplit("/", 1)[0] + "/" + name
@@ -181,6 +186,7 @@ class Postgres:
         if bad:
             raise SystemExit(f"the PostgreSQL copy of {sqlite_store} differs in {bad}")
         self._admin(f'ALTER DATABASE "{name}_tmp" RENAME TO "{name}"')
+        self._based = True
         conn_url = self.url(name)
         from summaries.pgstore import connect_sync
 
@@ -213,7 +219,30 @@ class Postgres:
             except Exception:  # the server is going away anyway
                 log.debug("could not drop %s", name, exc_info=True)
         if self.cluster is not None:
+            if self._based and self._saved is not None:
+                # keep the copies made this time for the next `--db temp` run
+                print(f"keeping the PostgreSQL copies in {self._saved}", file=sys.stderr)
+                try:
+                    self.cluster.save_data(self._saved)
+                except Exception:
+                    log.warning("could not keep the PostgreSQL copies", exc_info=True)
             self.cluster.stop()
+
+
+def cluster_cache() -> Path:
+    """Where `--db temp` keeps its cluster holding the PostgreSQL copies of the cached stores,
+    keyed like them: by PostgreSQL's major version and the schema (`schema_key`)."""
+    from bench.pgcluster import find_bin
+
+    major = Path(find_bin("initdb")).resolve().parent.parent.name
+    if not major.isdigit():  # not /usr/lib/postgresql/<major>/bin: ask the binary
+        import subprocess
+
+        version = subprocess.run(
+            [find_bin("initdb"), "--version"], capture_output=True, text=True, check=False
+        ).stdout
+        major = version.split()[-1].split(".")[0] if version.split() else "pg"
+    return CACHE / f"pg{major}-{schema_key()}"
 
 
 def schema_key() -> str:
@@ -236,6 +265,18 @@ def base_name(sqlite_store: Path) -> str:
     """The PostgreSQL database holding a copy of a cached SQLite store, for this schema."""
     stem = "".join(c if c.isalnum() else "_" for c in sqlite_store.stem).lower()
     return f"bench_{stem}_{schema_key()}"
+
+
+async def analyze(room: Any) -> None:
+    """Refresh PostgreSQL's planner statistics after a set-up wrote many rows at once.
+
+    The set-up fills tables that were empty when the copy was analysed (deliveries, their
+    articles, subscriptions) within seconds; on a running server autovacuum analyses them
+    within a minute, so a measurement right after the set-up would time plans made for empty
+    tables. SQLite keeps no statistics here: nothing to do.
+    """
+    if room.store.dialect == "postgresql":
+        await room.store.run_sync(lambda conn: conn.execute("ANALYZE"))
 
 
 def backends(spec: str | None) -> list[tuple[str, Postgres | None]]:

@@ -14,7 +14,8 @@ With the clock just after the corpus ends, each subscription's latest due run is
 ``summaries.digests.previous_run`` and its digest built exactly as the scheduler builds it
 (``bot.scheduler._digest_since`` then ``bot.scheduler.build_digest``: what is new, per topic and
 merged). Then a second pass runs ``bot.scheduler.deliver_digest`` with a post that discards the
-text, which also claims and records each delivery. One core (CPU 0).
+text, which also claims and records each delivery. One core (CPU 0). On PostgreSQL the set-up
+ends with ANALYZE (autovacuum's job on a running server: see ``bench.common.analyze``).
 Target: the 1,000 digests in < 30 s. With ``--db``, the same store is copied into PostgreSQL and
 measured the same way.
 """
@@ -41,6 +42,7 @@ from bench.common import (  # noqa: E402
     DB_HELP,
     DEFAULT_DATA,
     Postgres,
+    analyze,
     backends,
     peak_rss_mb,
     percentile,
@@ -134,6 +136,7 @@ async def _measure(source: Path, n: int, seed: int, pg: Postgres | None) -> dict
             articles = await room.store.article_count()
             setup_start = time.perf_counter()
             subs = await _setup(room, clock, n, random.Random(f"briefbot-fanout:{seed}:{n}"))
+            await analyze(room)
             setup_s = time.perf_counter() - setup_start
             print(f"... {n} subscriptions set up in {setup_s:.1f} s", file=sys.stderr, flush=True)
 

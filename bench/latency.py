@@ -46,6 +46,7 @@ from bench.common import (  # noqa: E402
     DB_HELP,
     DEFAULT_DATA,
     Postgres,
+    analyze,
     backends,
     peak_rss_mb,
     percentile,
@@ -173,6 +174,7 @@ async def _measure(size: int, calls: int, source: Path, pg: Postgres | None) -> 
             audiences = draws["audiences"]
             for audience in audiences[::2]:
                 await room.brief(audience, record=True)
+            await analyze(room)
             clock.now = corpus.CLOCK_AFTER
             topics = draws["topics"] or ["market"]
             pairs = list(zip(audiences, topics, strict=False))

@@ -6,6 +6,9 @@ Usage::
         url = pg.create_database("x")  # postgresql://briefbot@127.0.0.1:PORT/x
     # stopped and removed
 
+`TempCluster(data_from=folder)` starts from a copy of a data folder kept by `save_data`
+instead (the benchmarks keep their PostgreSQL copies of the cached stores that way).
+
 initdb refuses to run as root, so when this process is root the server runs as the `postgres`
 system user (`runuser`), in a folder that user owns. The binaries are found on PATH, then in
 /usr/lib/postgresql/<version>/bin. The cluster is tuned for throw-away use (fsync off): never
@@ -57,9 +60,14 @@ def free_port() -> int:
 class TempCluster:
     """initdb a cluster in a temporary folder, start it on 127.0.0.1, remove it on stop."""
 
-    def __init__(self) -> None:
+    def __init__(self, data_from: Path | None = None) -> None:
+        """Args:
+        data_from: A stopped cluster's data folder (`save_data`) to start from instead of
+            an empty one made by initdb (it is copied, never modified).
+        """
         self.port = 0
         self.folder: Path | None = None
+        self.data_from = data_from
         self._as_postgres = os.geteuid() == 0 if hasattr(os, "geteuid") else False
 
     # -------------------------------------------------------------- lifetime
@@ -80,10 +88,22 @@ class TempCluster:
                 ) from None
             os.chown(self.folder, entry.pw_uid, entry.pw_gid)
             self.folder.chmod(0o700)
-        self._run(
-            [initdb, "-D", str(data), "-U", USER, "-A", "trust", "-E", "UTF8", "--no-sync",
-             "--locale=C"],
-        )  # fmt: skip
+        if self.data_from is not None and (self.data_from / "PG_VERSION").is_file():
+            shutil.copytree(self.data_from, data, symlinks=True)
+            if self._as_postgres:
+                import pwd
+
+                entry = pwd.getpwnam("postgres")
+                for root, dirs, files in os.walk(data):
+                    for name in [*dirs, *files]:
+                        os.lchown(os.path.join(root, name), entry.pw_uid, entry.pw_gid)
+                os.chown(data, entry.pw_uid, entry.pw_gid)
+            data.chmod(0o700)
+        else:
+            self._run(
+                [initdb, "-D", str(data), "-U", USER, "-A", "trust", "-E", "UTF8", "--no-sync",
+                 "--locale=C"],
+            )  # fmt: skip
         self.port = free_port()
         options = (
             f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.folder} "
@@ -104,6 +124,26 @@ class TempCluster:
             self._run([find_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"])
         shutil.rmtree(self.folder, ignore_errors=True)
         self.folder = None
+
+    def save_data(self, dest: Path) -> None:
+        """Stop the server cleanly and keep a copy of its data folder at `dest` for a later
+        `TempCluster(data_from=dest)`. `dest` is replaced whole (a copy made beside it, then
+        renamed), so a run reading the previous copy at the same time is not disturbed."""
+        if self.folder is None:
+            raise RuntimeError("cluster is not running")
+        data = self.folder / "data"
+        self._run([find_bin("pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"])
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fresh = dest.with_name(f"{dest.name}.tmp-{os.getpid()}")
+        shutil.rmtree(fresh, ignore_errors=True)
+        shutil.copytree(
+            data, fresh, symlinks=True, ignore=shutil.ignore_patterns("postmaster.*", "log")
+        )
+        old = dest.with_name(f"{dest.name}.old-{os.getpid()}")
+        if dest.exists():
+            dest.rename(old)
+        fresh.rename(dest)
+        shutil.rmtree(old, ignore_errors=True)
 
     def __enter__(self) -> TempCluster:
         return self.start()

@@ -354,16 +354,34 @@ class PostgresStore(Store):
         self, query: str, limit: int, within: tuple[str, Sequence[Any]] | None
     ) -> list[Sequence[Any]]:
         q = pgsearch.tsquery(query)
-        among, among_params = (f"AND story_id IN ({within[0]})", within[1]) if within else ("", ())
+        if within is None:
+            # The GIN index finds the matches without reading their vectors; the newest of
+            # them are ranked ("id + 0": walking the primary key backwards instead would read
+            # and test every recent article's vector until enough matched)
+            latest = (
+                "SELECT h.story_id, s.search FROM ("
+                f"  SELECT id, story_id FROM article_search WHERE search @@ {TSQUERY} "
+                f"  AND story_id IS NOT NULL ORDER BY id + 0 DESC LIMIT {MATCH_POOL}) h "
+                "CROSS JOIN LATERAL (SELECT search FROM article_search s WHERE s.id = h.id "
+                "OFFSET 0) s"
+            )
+            params: tuple[Any, ...] = (q,)
+        else:
+            # the articles of the given stories (an index each), then which of them match
+            latest = (
+                "SELECT m.story_id, m.search FROM ("
+                f"  SELECT DISTINCT story_id FROM ({within[0]}) AS w) AS c "
+                "CROSS JOIN LATERAL (SELECT id, story_id, search FROM article_search s "
+                f"  WHERE s.story_id = c.story_id AND s.search @@ {TSQUERY} OFFSET 0) m "
+                f"ORDER BY m.id DESC LIMIT {MATCH_POOL}"
+            )
+            params = (*within[1], q)
         return await self._rows(
             "SELECT story_id, (SELECT merged_into FROM stories s WHERE s.id = hits.story_id), "
             "MAX(r) AS best FROM ("
-            f"  SELECT story_id, ts_rank(?, search, {TSQUERY}) AS r FROM ("
-            "    SELECT id, story_id, search FROM article_search "
-            f"    WHERE search @@ {TSQUERY} AND story_id IS NOT NULL {among} "
-            f"    ORDER BY id DESC LIMIT {MATCH_POOL}) AS latest"
+            f"  SELECT story_id, ts_rank(?, search, {TSQUERY}) AS r FROM ({latest}) AS latest"
             ") AS hits GROUP BY story_id ORDER BY best DESC, story_id LIMIT ?",
-            (RANK_WEIGHTS, q, q, *among_params, limit),
+            (RANK_WEIGHTS, q, *params, limit),
         )
 
 
@@ -493,13 +511,27 @@ def copy_sqlite_to_postgres(
             counted(sum(totals.values()))
         dest.execute("BEGIN")
         try:
+            # A bulk load: secondary indexes are built once at the end (not row by row) and
+            # the search table is filled in one statement, triggers off meanwhile
+            dest.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            rebuilt = [*tables, *DERIVED_TABLES]
+            indexes = _drop_secondary_indexes(dest, rebuilt)
+            for table in tables:
+                dest.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")  # type: ignore[arg-type]
             for table in tables:
                 _copy_table(src, dest, table, progress)
+            for statement in DERIVED_FILL:
+                dest.execute(statement)  # type: ignore[arg-type]
+            for table in tables:
+                dest.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")  # type: ignore[arg-type]
+            for definition in indexes:
+                dest.execute(definition)  # type: ignore[arg-type]
             dest.execute("COMMIT")
         except BaseException:
             if not dest.broken:
                 dest.execute("ROLLBACK")
             raise
+        dest.execute("ANALYZE")  # the planner's statistics for the rows just copied
         out: list[TableCopy] = []
         dest.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")  # one snapshot
         for table in tables:
@@ -517,6 +549,29 @@ def copy_sqlite_to_postgres(
     finally:
         src.close()
         dest.close()
+
+
+# PostgreSQL-only tables derived from the copied ones (filled by triggers on `articles`), and
+# how `copy_sqlite_to_postgres` fills them at once.
+DERIVED_TABLES = ("article_search",)
+DERIVED_FILL = (
+    "INSERT INTO article_search (id, story_id, search) "
+    "SELECT id, story_id, briefbot_search_vector(title, text) FROM articles",
+)
+
+
+def _drop_secondary_indexes(dest: psycopg.Connection[Any], tables: Sequence[str]) -> list[str]:
+    """Drop the indexes of `tables` that back no constraint; their definitions, to rebuild."""
+    rows = dest.execute(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "JOIN pg_class t ON t.oid = i.indrelid "
+        "WHERE t.relname = ANY(%s) AND t.relnamespace = current_schema()::regnamespace "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
+        (list(tables),),
+    ).fetchall()
+    for name, _ in rows:
+        dest.execute(f"DROP INDEX {name}")  # type: ignore[arg-type]
+    return [definition for _, definition in rows]
 
 
 def _copy_table(

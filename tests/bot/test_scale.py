@@ -6,6 +6,7 @@ Process-level tests (several schedulers, several ingest processes) are in test_p
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,12 @@ def test_migrate_copies_the_demo_store_and_brief_reads_the_same(
     assert "Nothing new" not in on_sqlite.out and on_sqlite.out.count("\n") > 5
     # the copy goes on where the original stopped: new ids follow the copied ones
     assert cli("stories", "--json", db=pg_url).out == cli("stories", "--json", db=demo).out  # type: ignore[arg-type]
+    # the search index was rebuilt from the copied articles: the same articles match
+    assert sql(pg_url, "SELECT COUNT(*) FROM article_search") == [(before["articles"],)]
+    for query in ("the", "bridge engineer", "harbour"):
+        found = [json.loads(cli("search", query, "--json", db=d).out) for d in (demo, pg_url)]  # type: ignore[arg-type]
+        ids = [sorted(r["id"] for r in f["results"]) for f in found]
+        assert ids[0] == ids[1] != [], query
     extra = tmp_path / "extra.txt"
     extra.write_text(
         "Tram Line Extension Opens in Norrvik\n\nThe new tram line to the Norrvik harbour "
