@@ -51,6 +51,7 @@ from summaries.store import (
     MATCH_POOL,
     MIGRATIONS,
     POSTGRES_EXTRA,
+    ReadPool,
     Store,
     Writer,
     redact,
@@ -172,8 +173,7 @@ class PostgresStore(Store):
         self._reader_count = max(1, readers)
         self._writer: psycopg.Connection[Any] | None = None
         self._thread: ThreadPoolExecutor | None = None
-        self._readers: list[psycopg.AsyncConnection[Any]] = []
-        self._idle: asyncio.Queue[psycopg.AsyncConnection[Any]] | None = None
+        self._readers: ReadPool[psycopg.AsyncConnection[Any]] | None = None
 
     async def open(self) -> PostgresStore:
         check_url(self.url)
@@ -181,12 +181,8 @@ class PostgresStore(Store):
         try:
             self._writer = await self._on_thread(lambda: connect_sync(self.url))
             await self._on_thread(self._migrate)
-            idle: asyncio.Queue[psycopg.AsyncConnection[Any]] = asyncio.Queue()
-            for _ in range(self._reader_count):
-                reader = await connect_async(self.url)
-                self._readers.append(reader)
-                idle.put_nowait(reader)
-            self._idle = idle
+            # read connections are opened when first needed (a CLI command needs one)
+            self._readers = ReadPool(self._reader_count, lambda: connect_async(self.url))
         except Exception:
             await self.close()
             raise
@@ -194,8 +190,8 @@ class PostgresStore(Store):
         return self
 
     async def close(self) -> None:
-        readers, self._readers, self._idle = self._readers, [], None
-        for reader in readers:
+        readers, self._readers = self._readers, None
+        for reader in readers.connections if readers else ():
             try:
                 await reader.close()
             except Exception:  # already broken
@@ -271,22 +267,23 @@ class PostgresStore(Store):
     @asynccontextmanager
     async def _reading(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
         """A read connection (autocommit: each statement sees the latest committed state)."""
-        if self._idle is None:
+        readers = self._readers
+        if readers is None:
             raise RuntimeError("store is not open")
-        conn = await self._idle.get()
+        conn = await readers.lend()
         try:
             if conn.closed or conn.broken:
-                conn = await self._replace_reader(conn)
+                conn = await self._replace_reader(readers, conn)
             yield conn
         finally:
-            self._idle.put_nowait(conn)
+            readers.give_back(conn)
 
     async def _replace_reader(
-        self, old: psycopg.AsyncConnection[Any]
+        self, readers: ReadPool[psycopg.AsyncConnection[Any]], old: psycopg.AsyncConnection[Any]
     ) -> psycopg.AsyncConnection[Any]:
         log.warning("a read connection to %s was lost; reconnecting", self.label)
         new = await connect_async(self.url)
-        self._readers = [new if c is old else c for c in self._readers]
+        readers.replace(old, new)
         return new
 
     async def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:

@@ -19,13 +19,13 @@ import json
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import EllipsisType
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import aiosqlite
 
@@ -1096,8 +1096,7 @@ class SqliteStore(Store):
         # ingest batch or another user's briefing. An in-memory database exists only on its
         # own connection, so there the writer serves reads too.
         self._reader_count = readers if self.path != ":memory:" else 0
-        self._readers: list[aiosqlite.Connection] = []
-        self._idle: asyncio.Queue[aiosqlite.Connection] | None = None
+        self._readers: ReadPool[aiosqlite.Connection] | None = None
 
     async def open(self) -> SqliteStore:
         """Open the file (creating it), switch on WAL and foreign keys, apply migrations."""
@@ -1121,15 +1120,8 @@ class SqliteStore(Store):
             await self._db.execute("PRAGMA cache_size=-65536")
             await self._db.execute("PRAGMA busy_timeout=10000")
             await self._migrate()
-            idle: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
-            for _ in range(self._reader_count):
-                reader = await aiosqlite.connect(self.path, isolation_level=None)
-                self._readers.append(reader)
-                await reader.execute("PRAGMA query_only=ON")
-                await reader.execute("PRAGMA cache_size=-16384")
-                await reader.execute("PRAGMA busy_timeout=10000")
-                idle.put_nowait(reader)
-            self._idle = idle
+            # read connections are opened when first needed (a CLI command needs one)
+            self._readers = ReadPool(self._reader_count, self._new_reader)
         except Exception:
             await self.close()
             raise
@@ -1137,8 +1129,8 @@ class SqliteStore(Store):
 
     async def close(self) -> None:
         """Close every connection (idempotent)."""
-        readers, self._readers, self._idle = self._readers, [], None
-        for reader in readers:
+        readers, self._readers = self._readers, None
+        for reader in readers.connections if readers else ():
             await reader.close()
         if self._db is not None:
             await self._db.close()
@@ -1180,14 +1172,26 @@ class SqliteStore(Store):
     @asynccontextmanager
     async def _reading(self) -> AsyncIterator[aiosqlite.Connection]:
         """A read connection for one statement or a few consistent ones."""
-        if self._idle is None or not self._readers:
+        readers = self._readers
+        if readers is None or not readers.size:
             yield self.db
             return
-        conn = await self._idle.get()
+        conn = await readers.lend()
         try:
             yield conn
         finally:
-            self._idle.put_nowait(conn)
+            readers.give_back(conn)
+
+    async def _new_reader(self) -> aiosqlite.Connection:
+        reader = await aiosqlite.connect(self.path, isolation_level=None)
+        try:
+            await reader.execute("PRAGMA query_only=ON")
+            await reader.execute("PRAGMA cache_size=-16384")
+            await reader.execute("PRAGMA busy_timeout=10000")
+        except BaseException:
+            await reader.close()
+            raise
+        return reader
 
     async def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
         async with self._reading() as conn, conn.execute(to_sqlite(sql), tuple(params)) as cur:
@@ -1620,6 +1624,41 @@ def _unseen_source(unseen: Unseen) -> tuple[str, list[Any]]:
             [to_iso(unseen.since)],
         )
     return "articles WHERE TRUE", []
+
+
+C = TypeVar("C")
+
+
+class ReadPool(Generic[C]):
+    """Read connections opened when first needed, at most `size`, lent one task at a time."""
+
+    def __init__(self, size: int, connect: Callable[[], Awaitable[C]]) -> None:
+        self.size = size
+        self.connections: list[C] = []
+        self._connect = connect
+        self._idle: asyncio.Queue[C] = asyncio.Queue()
+        self._opening = 0
+
+    async def lend(self) -> C:
+        """An idle connection, a new one while fewer than `size` exist, else the next one
+        given back."""
+        if not self._idle.empty():
+            return self._idle.get_nowait()
+        if len(self.connections) + self._opening < self.size:
+            self._opening += 1
+            try:
+                conn = await self._connect()
+            finally:
+                self._opening -= 1
+            self.connections.append(conn)
+            return conn
+        return await self._idle.get()
+
+    def give_back(self, conn: C) -> None:
+        self._idle.put_nowait(conn)
+
+    def replace(self, old: C, new: C) -> None:
+        self.connections = [new if c is old else c for c in self.connections]
 
 
 def _unique(items: Iterable[T]) -> list[T]:

@@ -31,8 +31,9 @@ WORKER = Path(__file__).with_name("scheduler_worker.py")
 
 T0 = datetime(2024, 5, 6, 7, 0, tzinfo=UTC)
 SPEED = 1200.0  # simulated seconds per real second
-DIGESTS = 16  # one every five simulated minutes from 07:10
-PAUSE_ON = 5  # the leader dies claiming its fifth digest
+DIGESTS = 10  # one every STEP simulated minutes from 07:10
+STEP = 3
+PAUSE_ON = 4  # the leader dies claiming its fourth digest
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -60,7 +61,7 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
 async def _subscribe(db: Path | str) -> None:
     async with Newsroom(db, clock=lambda: T0 - timedelta(days=1)) as room:
         for i in range(DIGESTS):
-            at = (T0 + timedelta(minutes=10 + 5 * i)).strftime("%H:%M")
+            at = (T0 + timedelta(minutes=10 + STEP * i)).strftime("%H:%M")
             await room.set_digest(f"channel:{100 + i}", local_time=at, timezone="UTC")
 
 
@@ -69,7 +70,8 @@ def test_leader_killed_mid_digest_another_takes_over_nothing_missed_or_twice(
 ) -> None:
     asyncio.run(_subscribe(shared_db))
     sink, marker, go = tmp_path / "posted.jsonl", tmp_path / "paused", tmp_path / "go"
-    end = T0 + timedelta(minutes=10 + 5 * DIGESTS + 30)
+    # the workers stop ten simulated minutes after the last digest (half a second)
+    end = T0 + timedelta(minutes=10 + STEP * DIGESTS + 10)
 
     def worker(name: str, delay_s: int, *extra: str) -> subprocess.Popen[bytes]:
         args = [str(shared_db), str(sink), name, T0.isoformat(), str(go), str(SPEED)]
@@ -88,7 +90,7 @@ def test_leader_killed_mid_digest_another_takes_over_nothing_missed_or_twice(
         go.write_text(str(time.time()))
         _wait(lambda: bool(sql(shared_db, "SELECT holder FROM leases")), 30, "no leader")
         assert sql(shared_db, "SELECT holder FROM leases") == [("first",)]
-        _wait(marker.exists, 90, "the leader never reached its fifth digest")
+        _wait(marker.exists, 90, "the leader never reached its fourth digest")
         os.kill(leader.pid, signal.SIGKILL)  # after the claim, before the post
         leader.wait(timeout=30)
         paused = int(marker.read_text().removeprefix("briefbot-d"))
