@@ -82,6 +82,8 @@ def test_no_stated_date_means_none_and_prose_starting_with_by_is_kept() -> None:
         "repairs are finished.",
         "What happens next",
         "By the end of the month, the county expects to choose a contractor for the repairs.",
+        # between two paragraphs only a bare widget word ("Advertisement") is furniture
+        "Read more: Five bridges that need repairs this year",
         'Residents asked for a temporary footbridge. "Children walk this way to school every '
         'day," said parent Lena Holm.',
     ]
