@@ -14,6 +14,7 @@ import trafilatura
 from summaries.errors import IngestError
 from summaries.ingest.clean import article_problem, clean_text
 from summaries.ingest.decode import decode_bytes
+from summaries.ingest.language import detect_language
 from summaries.models import ArticleDraft
 
 log = logging.getLogger(__name__)
@@ -68,20 +69,21 @@ def extract_html(
     except Exception as exc:  # trafilatura raises assorted parser errors on broken markup
         log.warning("trafilatura failed on %s: %s", source, exc)
         raise IngestError(
-            f"no article text found in {source} (the page could not be parsed)"
+            f"no article text found in {source} (the page could not be parsed)",
+            kind="no article text",
         ) from None
     body = getattr(doc, "body", None) if doc is not None else None
     main_text = body_text(body) if body is not None else None
     if not main_text:
         main_text = getattr(doc, "text", None) if doc is not None else None
     if not main_text or not main_text.strip():
-        raise IngestError(f"no article text found in {source}")
+        raise IngestError(f"no article text found in {source}", kind="no article text")
     title_hint = _clean_str(getattr(doc, "title", None))
     cleaned = clean_text(main_text, title_hint=title_hint)
     if article_problem(cleaned.text) is not None:
         count = len(cleaned.text.split())
         detail = f" (only {count} word{'s' if count != 1 else ''})" if count else ""
-        raise IngestError(f"no article text found in {source}{detail}")
+        raise IngestError(f"no article text found in {source}{detail}", kind="no article text")
     published = _parse_page_date(_clean_str(getattr(doc, "date", None))) or cleaned.published_at
     sitename = _clean_str(getattr(doc, "sitename", None))
     if sitename and url and sitename.lower() in (urlsplit(url).netloc.lower(), domain_of(url)):
@@ -89,7 +91,8 @@ def extract_html(
     outlet = sitename or cleaned.outlet or domain_of(url)
     author = _clean_str(getattr(doc, "author", None)) or cleaned.author
     language_match = _HTML_LANG_RE.search(text[:5000])
-    language = language_match.group(1).lower() if language_match else cleaned.language
+    stated = language_match.group(1).lower() if language_match else cleaned.language
+    language = detect_language(cleaned.text) or stated
     return ArticleDraft(
         text=cleaned.text,
         title=cleaned.title,
@@ -100,6 +103,8 @@ def extract_html(
         author=author,
         published_at=published,
         language=language,
+        place=cleaned.place,
+        agency=cleaned.agency,
     )
 
 

@@ -123,6 +123,10 @@ def test_draft_from_full_content_entry() -> None:
         outlet="Riverside Gazette",
         author="Oskar Berg",
         published_at=datetime(2024, 4, 30, 14, 20, tzinfo=UTC),
+        language="en",
+        feed="gazette.xml",
+        entry="gazette-ferry-1",
+        from_feed=True,
     )
 
 
@@ -192,7 +196,8 @@ async def test_feed_url_with_teasers_fetches_linked_pages(server: LocalServer) -
     )
     assert isinstance(gone, IngestError)
     assert str(gone) == (
-        f"{feed_url} [urn:harbour-today:gone]: HTTP 404 Not Found for {server.url('/gone')}"
+        f"{feed_url} [urn:harbour-today:gone]: HTTP 404 Not Found for {server.url('/gone')}; "
+        "the entry's own text is too short to be an article (4 words; at least 20 needed)"
     )
 
 
@@ -208,9 +213,11 @@ async def test_teaser_links_go_through_the_fetch_policy(server: LocalServer) -> 
 
     assert [str(r) for r in results] == [
         f"{feed_url} [urn:harbour-today:{name}]: refused: 127.0.0.2 is a loopback address "
-        "(set fetch.allow_private to allow)"
-        for name in ("panels", "lanes", "gone")
+        "(set fetch.allow_private to allow); the entry's own text is too short to be an "
+        f"article ({words} words; at least 20 needed)"
+        for name, words in (("panels", 6), ("lanes", 5), ("gone", 4))
     ]
+    assert [r.kind for r in results if isinstance(r, IngestError)] == ["refused"] * 3
 
 
 async def test_malformed_feed_url_is_one_error(server: LocalServer) -> None:

@@ -164,6 +164,7 @@ def test_pasted_text() -> None:
         fetched_at=NOW,
         url="https://www.valley-news.example/market",
         outlet="valley-news.example",
+        language="en",
     )
 
 
