@@ -163,12 +163,15 @@ class Newsroom:
         async def flush() -> None:
             drafts = [p for p in pending if isinstance(p, tuple)]
             stored = iter(await self.store_drafts(drafts) if drafts else [])
+            done: list[IngestResult] = []
             for entry in pending:
                 result = entry if isinstance(entry, IngestResult) else next(stored)
-                results.append(result)
+                done.append(result)
                 if progress is not None:
                     progress(result)
             pending.clear()
+            await self.record_outcomes(done)
+            results.extend(done)
 
         for item in expand_inputs(list(inputs)):
             try:
@@ -184,7 +187,7 @@ class Newsroom:
                 if isinstance(out, ArticleDraft):
                     pending.append((out, out.url or item))
                 else:
-                    pending.append(IngestResult(input=item, status="rejected", reason=str(out)))
+                    pending.append(rejected_result(item, out))
             if sum(isinstance(p, tuple) for p in pending) >= WRITE_BATCH:
                 await flush()
         await flush()
@@ -270,6 +273,22 @@ class Newsroom:
             return out
 
         return await self.store.write(write)
+
+    async def record_outcomes(self, results: Sequence[IngestResult]) -> None:
+        """Remember what became of feed entries and URLs, for counts and `explain`."""
+        rows = []
+        for r in results:
+            if r.feed is not None:
+                source, entry = r.feed, r.entry or r.url or r.input
+            elif _URL_INPUT.match(r.input):
+                source, entry = r.input, ""
+            else:
+                continue
+            rows.append(
+                (source, entry, r.url or (r.input if not entry else None), r.title, r.status,
+                 r.article_id, r.reason, r.kind)
+            )  # fmt: skip
+        await self.store.record_outcomes(rows, self.clock())
 
     # ================================================================== reading
 
@@ -817,6 +836,21 @@ def _fallback_title(text: str) -> str:
 
 
 _FP_RE = re.compile(r"[^\w]+", re.UNICODE)
+_URL_INPUT = re.compile(r"(?i)^https?://")
+
+
+def rejected_result(item: str, error: IngestError) -> IngestResult:
+    """The result of an input (or feed entry) that could not be read."""
+    return IngestResult(
+        input=item,
+        status="rejected",
+        reason=str(error),
+        kind=error.kind,
+        feed=error.feed,
+        entry=error.entry,
+        url=error.url,
+        title=error.title,
+    )
 
 
 def fingerprint(text: str) -> str:
@@ -857,23 +891,47 @@ def _write_article(
     now: datetime,
     rules: _stories.StoryRules,
 ) -> IngestResult:
-    """Write one article inside the current transaction (duplicate checks first)."""
+    """Write one article inside the current transaction (duplicate checks first).
+
+    A page whose URL is stored with a feed entry's own text (its page had failed) replaces that
+    text when it is longer: the article keeps its id and story ("updated").
+    """
     new = prepared.new
+    base = IngestResult(
+        input=label,
+        status="stored",
+        title=draft.title,
+        feed=draft.feed,
+        entry=draft.entry,
+        url=draft.url,
+        feed_problem=draft.feed_problem,
+    )
     if draft.url and (same := w.article_by_url(draft.url)) is not None:
-        return IngestResult(
-            input=label,
+        held = w.feed_text_words(same) if not draft.from_feed else None
+        other = w.article_by_fingerprint(new.fingerprint)
+        if held is not None and len(draft.text.split()) > held and other in (None, same):
+            w.upgrade_article(same, new)
+            return replace(
+                base,
+                status="updated",
+                article_id=same,
+                story_id=w.story_of(same),
+                reason="the linked page replaced the feed entry's text",
+            )
+        return replace(
+            base,
             status="duplicate",
             article_id=same,
             reason=f"same URL as article {same}",
-            title=draft.title,
+            kind="same URL",
         )
     if (same := w.article_by_fingerprint(new.fingerprint)) is not None:
-        return IngestResult(
-            input=label,
+        return replace(
+            base,
             status="duplicate",
             article_id=same,
             reason=f"same text as article {same}",
-            title=draft.title,
+            kind="same text",
         )
     original = _original_of(w, new)
     article_id = w.insert_article(new, near_duplicate_of=original)
@@ -892,15 +950,20 @@ def _write_article(
             dated=draft.published_at is not None,
             now=now,
             rules=rules,
+            language=draft.language,
         )
-    return IngestResult(
-        input=label,
-        status="stored",
+    note = None
+    if draft.page_error:
+        note = f"the feed entry's own text: {draft.page_error}"
+        if draft.page_retry:
+            note += " (the page is fetched again on the next poll)"
+    return replace(
+        base,
         article_id=article_id,
         near_duplicate_of=original,
         story_id=story_id,
-        title=draft.title,
         reason=f"syndicated copy of article {original}" if original else None,
+        note=note,
     )
 
 
@@ -932,8 +995,8 @@ def _prepare(draft: ArticleDraft) -> _Prepared:
     """CPU part of storing an article (runs in a worker thread)."""
     sentences = split_sentences(draft.text)
     if not sentences:
-        raise IngestError(f"{draft.source}: no sentences found in the text")
-    stems = [content_stems(s) for s in sentences]
+        raise IngestError(f"{draft.source}: no sentences found in the text", kind="no text")
+    stems = [content_stems(s, draft.language) for s in sentences]
     new = NewArticle(
         url=draft.url,
         source=draft.source,
@@ -948,6 +1011,11 @@ def _prepare(draft: ArticleDraft) -> _Prepared:
         simhash=simhash(draft.text),
         sentences=tuple((s, " ".join(st)) for s, st in zip(sentences, stems, strict=True)),
         sentence_hashes=tuple(sentence_hash(s) for s in sentences),
+        place=draft.place,
+        agency=draft.agency,
+        from_feed=draft.from_feed,
+        page_error=draft.page_error,
+        page_retry=draft.page_retry,
     )
     terms = dict(_stories.article_terms(draft.title, stems, draft.text))
     return _Prepared(new=new, terms=terms)

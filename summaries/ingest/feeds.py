@@ -219,7 +219,8 @@ def _json_entry(item: dict[str, Any], doc: dict[str, Any]) -> FeedEntry | None:
         id=entry_id,
         link=link,
         title=title,
-        published_at=_json_time(item.get("date_published")) or _json_time(item.get("date_modified")),
+        published_at=_json_time(item.get("date_published"))
+        or _json_time(item.get("date_modified")),
         content_html=content_html or None,
         summary_html=summary_html,
         is_teaser=is_teaser,
