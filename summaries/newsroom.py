@@ -34,7 +34,9 @@ from summaries.models import (
     Citation,
     CitedSentence,
     Discrepancy,
+    Explanation,
     Feed,
+    FeedCounts,
     IngestResult,
     SearchHit,
     Sentence,
@@ -646,6 +648,66 @@ class Newsroom:
         """Followed feeds with their polling state."""
         return await self.store.feeds(audience)
 
+    async def feed_counts(self, feeds: Sequence[Feed]) -> dict[int, FeedCounts]:
+        """What became of each feed's entries: stored, duplicate, skipped with reasons."""
+        by_url = await self.store.feed_counts(sorted({f.url for f in feeds}))
+        return {f.id: by_url.get(f.url, FeedCounts()) for f in feeds}
+
+    async def explain(self, query: str) -> Explanation:
+        """Where an article or URL went: stored (in which story, shown to whom), a duplicate
+        of which article, or skipped and why.
+
+        Args:
+            query: An article id ("12", "#12") or a URL (a page, or a feed entry's link).
+
+        Raises:
+            NotFound: For an article id that does not exist.
+        """
+        text = query.strip()
+        if text.lstrip("#").isdigit():
+            article = await self.store.article(int(text.lstrip("#")))
+            found = await self.store.outcomes(article_id=article.id)
+            return await self._explained(text, article, found)
+        if not text:
+            raise InvalidInput("give an article id or a URL")
+        article_id = await self.store.article_by_url(text)
+        found = await self.store.outcomes(url=text)
+        if article_id is not None:
+            return await self._explained(text, await self.store.article(article_id), found)
+        if not found:
+            return Explanation(query=text, article=None, status="unknown")
+        source, _entry, _url, _title, status, other, reason, at = found[0]
+        original = await self.store.article(other) if other is not None else None
+        if status == "duplicate" and original is not None:
+            return Explanation(
+                query=text,
+                article=original,
+                status="duplicate",
+                reason=reason,
+                duplicate_of=original.id,
+                source=source,
+                seen_at=at,
+                deliveries=tuple(await self.store.article_deliveries(original.id)),
+            )
+        return Explanation(
+            query=text, article=None, status=status, reason=reason, source=source, seen_at=at
+        )
+
+    async def _explained(
+        self, query: str, article: Article, found: Sequence[tuple[object, ...]]
+    ) -> Explanation:
+        own = [o for o in found if o[4] in ("stored", "updated")]
+        source = str(own[0][0]) if own else None
+        seen = own[0][7] if own else None
+        return Explanation(
+            query=query,
+            article=article,
+            status="stored",
+            source=source,
+            seen_at=seen if isinstance(seen, datetime) else None,
+            deliveries=tuple(await self.store.article_deliveries(article.id)),
+        )
+
     def feed_is_broken(self, feed: Feed) -> bool:
         """True when a feed has been failing for longer than `feed_flag_after_s`."""
         if feed.failing_since is None:
@@ -918,6 +980,8 @@ def _write_article(
                 story_id=w.story_of(same),
                 reason="the linked page replaced the feed entry's text",
             )
+        if held is not None:
+            w.end_page_retry(same)  # the page was read and brought nothing more
         return replace(
             base,
             status="duplicate",

@@ -1131,6 +1131,10 @@ class Writer:
             return None
         return len(str(row[1]).split())
 
+    def end_page_retry(self, article_id: int) -> None:
+        """The page was read again but brought no more text: stop fetching it."""
+        self.conn.execute("UPDATE articles SET page_retry = 0 WHERE id = ?", (article_id,))
+
     def upgrade_article(self, article_id: int, new: NewArticle) -> None:
         """Replace a feed entry's text stored as `article_id` by its page's fuller text.
 

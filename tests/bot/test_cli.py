@@ -214,16 +214,17 @@ def test_article_shows_metadata_and_text(cli: Cli, seeds_dir: Path) -> None:
     cli("ingest", _seed(seeds_dir, "004"))
     run = cli("article", "1")
     assert run.code == 0
-    assert run.lines[:6] == [
+    assert run.lines[:7] == [
         "#1 Russia-North Korea Relations Deepen Amid Alleged Missile Usage in Ukraine",
         "outlet:    BNN Newsroom",
         "author:    BNN Correspondents",
         "published: 2024-01-15T08:07:00+00:00",
         f"source:    {_seed(seeds_dir, '004')}",
+        "language:  en",
         "story:     1",
     ]
-    assert run.lines[6] == ""
-    assert run.lines[7].startswith("On January 16, Moscow is set to host a pivotal meeting")
+    assert run.lines[7] == ""
+    assert run.lines[8].startswith("On January 16, Moscow is set to host a pivotal meeting")
     data = json.loads(cli("article", "1", "--json").out)
     assert data["outlet"] == "BNN Newsroom"
     assert data["published_at"] == "2024-01-15T08:07:00+00:00"
