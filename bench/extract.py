@@ -263,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
             ],
         },
     )  # fmt: skip
-    return 0 if mean_ok and not worse else 1
+    return 0  # like the other benchmarks: the verdicts are reported, a MISS does not fail CI
 
 
 if __name__ == "__main__":

@@ -324,6 +324,11 @@ def _entry(raw: Any) -> FeedEntry:
     summary_html = raw.get("summary") or None
     if content_html and summary_html and _same_text(content_html, summary_html):
         summary_html = None  # RSS descriptions are mirrored into content by feedparser
+    if content_html and summary_html:
+        # a short content element (a media caption, a lead) beside the full description
+        content_text = html_fragment_to_text(content_html)
+        if len(html_fragment_to_text(summary_html)) > 2 * len(content_text):
+            content_html, summary_html = summary_html, content_html
     body = content_html or summary_html or ""
     is_teaser = (
         link is not None
