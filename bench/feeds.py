@@ -373,12 +373,16 @@ async def run_feeds(
                 1 for link, title in exp.keys_with_text if link in kept_keys or title in kept_keys
             )
             runs.append(run)
-            for suffix in ("", "-wal", "-shm"):
-                Path(str(db) + suffix).unlink(missing_ok=True)
+            _remove_db(db)
     finally:
         sources.fetch = real_fetch  # type: ignore[assignment]
         await server.stop()
     return runs
+
+
+def _remove_db(db: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -403,7 +407,7 @@ def main(argv: list[str] | None = None) -> int:
          t.refused]
         for group, t in sorted(cases.items())
     ]  # fmt: skip
-    print(f"\nfeedparser's test cases ({'every %dth' % stride if stride > 1 else 'all'})")
+    print(f"\nfeedparser's test cases ({f'every {stride}th' if stride > 1 else 'all'})")
     print(
         table(
             [
