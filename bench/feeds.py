@@ -68,7 +68,7 @@ _TEXT_FIELD_RE = re.compile(
 )
 _TAG_RE = re.compile(r"<[^>]+>")
 _EXPECT_RE = re.compile(r"^\s*Expect:\s*(.*)$", re.M)
-_HEADER_RE = re.compile(r"^\s*Header:\s*Content-type:\s*(\S+)", re.M | re.I)
+_HEADER_RE = re.compile(r"^\s*Header:\s*Content-type:\s*(.+?)\s*$", re.M | re.I)
 
 
 def words_of_markup(raw: str) -> int:
@@ -116,8 +116,11 @@ def run_cases(root: Path, stride: int) -> dict[str, CaseTally]:
         ill = bool(re.search(r"(?<!not )\bbozo\b", expectation))
         well = "not bozo" in expectation
         flagged = refused = False
+        header = _HEADER_RE.search(head)
         try:
-            parsed = read_feed(data, source=path.name)
+            parsed = read_feed(
+                data, source=path.name, content_type=header.group(1) if header else None
+            )
             flagged = parsed.problem is not None
         except IngestError:
             refused = True

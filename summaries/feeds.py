@@ -40,6 +40,7 @@ from summaries.ingest.sources import (
     TEASER_FETCH_CONCURRENCY,
     draft_from_linked_page,
     draft_of_entry,
+    served_type,
 )
 from summaries.models import ArticleDraft, Feed, IngestResult
 from summaries.newsroom import FeedPoll, Newsroom, rejected_result
@@ -153,7 +154,9 @@ async def poll_feed(
             if not looks_like_feed(fetched.body, fetched.content_type):
                 shown = fetched.content_type or "unknown type"
                 raise IngestError(f"{feed.url} is not an RSS/Atom feed (it sent {shown})")
-            results, warning = await _ingest_entries(room, fetched.body, feed.url, started)
+            results, warning = await _ingest_entries(
+                room, fetched.body, feed.url, started, served_type(fetched)
+            )
     except BriefbotError as err:
         error = str(err)
     except Exception as err:  # a bug or an unexpected library error must not stop polling
@@ -256,10 +259,10 @@ def _broken_at(feed: Feed, when: datetime | None, flag_after_s: int) -> bool:
 
 
 async def _ingest_entries(
-    room: Newsroom, body: bytes, source: str, fetched_at: datetime
+    room: Newsroom, body: bytes, source: str, fetched_at: datetime, content_type: str | None
 ) -> tuple[list[IngestResult], str | None]:
     """Store a feed's new entries; (one result per entry, why the feed is ill-formed or None)."""
-    parsed = read_feed(body, source=source)
+    parsed = read_feed(body, source=source, content_type=content_type)
     semaphore = asyncio.Semaphore(TEASER_FETCH_CONCURRENCY)
 
     async def draft_of(entry: FeedEntry) -> ArticleDraft | IngestResult:

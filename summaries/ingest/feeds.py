@@ -121,7 +121,7 @@ def parse_feed(data: bytes, *, source: str) -> tuple[str | None, list[FeedEntry]
     return parsed.title, list(parsed.entries)
 
 
-def read_feed(data: bytes, *, source: str) -> ParsedFeed:
+def read_feed(data: bytes, *, source: str, content_type: str | None = None) -> ParsedFeed:
     """Parse an RSS, Atom or JSON Feed (1.0 / 1.1) document, leniently.
 
     An ill-formed XML feed (a broken tag, an undeclared entity, a wrong encoding declaration)
@@ -132,6 +132,8 @@ def read_feed(data: bytes, *, source: str) -> ParsedFeed:
     Args:
         data: The feed document.
         source: Where it came from (for messages).
+        content_type: The HTTP Content-Type it was served with (its charset decodes the
+            document; a feed served as text/plain is flagged).
 
     Returns:
         The parsed feed.
@@ -149,7 +151,10 @@ def read_feed(data: bytes, *, source: str) -> ParsedFeed:
         raise IngestError(f"{source} is not an RSS/Atom feed: it is not XML", kind="not a feed")
     # whitespace or a byte-order mark before the XML declaration is a common slip that
     # makes the strict parser give up: it is dropped first
-    parsed: Any = feedparser.parse(body, sanitize_html=True, resolve_relative_uris=True)
+    headers = {"content-type": content_type} if content_type else None
+    parsed: Any = feedparser.parse(
+        body, sanitize_html=True, resolve_relative_uris=True, response_headers=headers
+    )
     entries = [e for e in parsed.get("entries") or [] if _has_substance(e)]
     problem = _xml_reason(parsed.get("bozo_exception")) if parsed.get("bozo") else None
     if not entries and (problem or not parsed.get("version")):

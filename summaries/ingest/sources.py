@@ -29,7 +29,7 @@ from summaries.ingest.feeds import (
     looks_like_feed,
     read_feed,
 )
-from summaries.ingest.fetch import FetchPolicy, fetch, format_size
+from summaries.ingest.fetch import FetchPolicy, FetchResult, fetch, format_size
 from summaries.ingest.language import detect_language
 from summaries.models import ArticleDraft
 
@@ -279,7 +279,9 @@ async def _read_url(
 ) -> list[ArticleDraft | IngestError]:
     result = await fetch(url, policy)
     if looks_like_feed(result.body, result.content_type):
-        return await _read_feed(result.body, url, policy, fetched_at)
+        return await _read_feed(
+            result.body, url, policy, fetched_at, content_type=served_type(result)
+        )
     return [
         draft_from_bytes(
             result.body,
@@ -293,10 +295,22 @@ async def _read_url(
     ]
 
 
+def served_type(result: FetchResult) -> str | None:
+    """The Content-Type a response was served with, charset included ("text/xml; charset=x")."""
+    if not result.content_type:
+        return None
+    return result.content_type + (f"; charset={result.charset}" if result.charset else "")
+
+
 async def _read_feed(
-    data: bytes, source: str, policy: FetchPolicy, fetched_at: datetime
+    data: bytes,
+    source: str,
+    policy: FetchPolicy,
+    fetched_at: datetime,
+    *,
+    content_type: str | None = None,
 ) -> list[ArticleDraft | IngestError]:
-    parsed = read_feed(data, source=source)
+    parsed = read_feed(data, source=source, content_type=content_type)
     if not parsed.entries:
         return [IngestError(f"{source}: feed has no entries", kind="no entries", feed=source)]
     semaphore = asyncio.Semaphore(TEASER_FETCH_CONCURRENCY)
