@@ -36,6 +36,7 @@ from datetime import datetime, timedelta
 from summaries.errors import BriefbotError, FetchError, IngestError
 from summaries.ingest.feeds import FeedEntry, looks_like_feed, read_feed
 from summaries.ingest.fetch import fetch
+from summaries.ingest.language import warm_up
 from summaries.ingest.sources import (
     TEASER_FETCH_CONCURRENCY,
     draft_from_linked_page,
@@ -262,6 +263,7 @@ async def _ingest_entries(
     room: Newsroom, body: bytes, source: str, fetched_at: datetime, content_type: str | None
 ) -> tuple[list[IngestResult], str | None]:
     """Store a feed's new entries; (one result per entry, why the feed is ill-formed or None)."""
+    await asyncio.to_thread(warm_up)  # the language model loads off the event loop
     parsed = read_feed(body, source=source, content_type=content_type)
     semaphore = asyncio.Semaphore(TEASER_FETCH_CONCURRENCY)
 

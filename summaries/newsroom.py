@@ -26,6 +26,7 @@ from summaries.diff import SourceText, discrepancies, known_units, select_new
 from summaries.digests import parse_hhmm
 from summaries.errors import BriefbotError, IngestError, InvalidInput, NotFound
 from summaries.ingest.fetch import check_url
+from summaries.ingest.language import warm_up
 from summaries.ingest.sources import draft_from_bytes, draft_from_text, expand_inputs, read_input
 from summaries.models import (
     Article,
@@ -156,6 +157,7 @@ class Newsroom:
         Returns:
             One result per article found (a feed yields one per entry) or per rejected input.
         """
+        await asyncio.to_thread(warm_up)  # the language model loads off the event loop
         results: list[IngestResult] = []
         # Drafts are written in batches, one transaction each: committing every article on
         # its own rewrote the same index pages hundreds of times. A batch is small enough that
@@ -205,6 +207,7 @@ class Newsroom:
         source: str = "pasted",
     ) -> IngestResult:
         """Ingest pasted text (Discord `/ingest text:`, the Python API)."""
+        await asyncio.to_thread(warm_up)
         try:
             draft = draft_from_text(
                 text, source=source, fetched_at=self.clock(), title=title, url=url, outlet=outlet
@@ -217,6 +220,7 @@ class Newsroom:
         self, data: bytes, *, filename: str, content_type: str | None = None
     ) -> IngestResult:
         """Ingest an uploaded file's bytes (text or HTML)."""
+        await asyncio.to_thread(warm_up)
         try:
             draft = draft_from_bytes(
                 data, source=filename, fetched_at=self.clock(), content_type=content_type

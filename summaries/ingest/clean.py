@@ -255,9 +255,9 @@ def clean_text(raw: str, *, title_hint: str | None = None) -> Cleaned:
         if i < title_at and _count(line) <= 3 and not ends_like_sentence(line):
             continue  # a category or section label above the headline
         content.append(line)
-    opening = len(content)
     content.extend(line for line in body if not (title and _same(line, title)))
-    if opening < len(content):
+    opening = 0
+    if content:
         # "SEOUL: Foreign ministers met..." - the dateline is where, not what, was reported
         stripped, place, agency = split_dateline(content[opening])
         if stripped != content[opening]:
@@ -698,10 +698,12 @@ _DATELINE_DATE = (
     rf"(?:{_DATELINE_MONTH}\s*\d{{1,2}}|\d{{1,2}}\s+{_DATELINE_MONTH})(?:,?\s*\d{{4}})?"
 )
 _REGION = rf"{_CAP_WORD}(?:\s+{_CAP_WORD}){{0,2}}"
-_AGENCY = r"\((?:[A-Za-z][\w&.'’\-]*(?:[ /][A-Za-z][\w&.'’\-]*){0,3})\)"
+# "(AP)", "(Reuters)", "(dpa)"; wire copy sometimes drops the closing bracket: "(AP --"
+_AGENCY = r"\((?:[A-Za-z][\w&.'’\-]*(?:[ /][A-Za-z][\w&.'’\-]*){0,3})\)?"
 # "--", "—", "–", "-" and the underscore that stands for a dash in wire copy; or a colon
 _DATELINE_SEP = r"\s*(?:-{1,2}|—|–|_|:)(?:\s+|$)"
-_IN_REGION = rf"(?:,\s*(?!{_DATELINE_DATE}\b){_REGION})?"
+# ", Bulgaria", ", Fla.", or "(Hebei)" after the place
+_IN_REGION = rf"(?:,\s*(?!{_DATELINE_DATE}\b){_REGION}|\s*\([A-Z][\w.' ]{{1,30}}\)(?=\s*,))?"
 _ON_DATE = rf"(?:,\s*{_DATELINE_DATE})?"
 # Wire and newspaper datelines opening a report: an all-caps place, maybe a region and a date,
 # maybe an agency ("WASHINGTON (Reuters) -", "SOFIA, Bulgaria (AP) -", "BANGKOK, November 10
@@ -721,7 +723,7 @@ _NOT_PLACES = frozenset(
     listen read live breaking warning exclusive video photo photos obituary profile preview
     interview explainer timeline q&a editors advisory urgent flash bulletin summary""".split()
 )
-_AFTER_DATELINE_RE = re.compile(r"[A-Z0-9“\"‘'(«]")
+_AFTER_DATELINE_RE = re.compile(r"[A-Z0-9“\"‘'(«`]")
 
 
 def split_dateline(line: str) -> tuple[str, str | None, str | None]:
@@ -747,4 +749,4 @@ def split_dateline(line: str) -> tuple[str, str | None, str | None]:
     if not rest and match["colon"]:
         return line, None, None  # "Moscow:" alone is a label
     place = " ".join(place.split()).strip(" ,") if place else None
-    return rest, place or None, tag[1:-1].strip() if tag else None
+    return rest, place or None, tag.strip("() ") if tag else None

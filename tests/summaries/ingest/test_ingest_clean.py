@@ -350,6 +350,8 @@ def test_paragraphs_in_scripts_without_spaces_are_prose() -> None:
         ("TALLIN BAY, Oct. 5 - ", "TALLIN BAY", None),
         ("Velmar, Norland (AFP) — ", "Velmar, Norland", "AFP"),
         ("(AP) -- ", None, "AP"),
+        ("VELMAR (Nordmark), Oct. 3 (Xinhua) -- ", "VELMAR (Nordmark)", "Xinhua"),
+        ("BRENNMOOR (AP -- ", "BRENNMOOR", "AP"),  # the wire dropped the bracket
     ],
 )
 def test_wire_datelines_become_place_and_agency(
@@ -376,6 +378,16 @@ def test_openings_that_are_not_datelines_are_kept(first: str) -> None:
 
     assert cleaned.text == first
     assert cleaned.place is None and cleaned.agency is None
+
+
+def test_a_dateline_before_a_short_first_paragraph_and_wire_quotes() -> None:
+    cleaned = clean_text(
+        "EDDERLY _ ``They have plans.''\n\n"
+        "The harbour board approved a second ferry berth on Tuesday after a long review."
+    )
+
+    assert cleaned.text.split("\n\n")[0] == "``They have plans.''"
+    assert cleaned.place == "EDDERLY"
 
 
 def test_a_dateline_on_its_own_line_and_sgml_codes_of_wire_copy() -> None:
