@@ -112,6 +112,8 @@ class PageResult:
     rejected: str | None = None
     lost: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    declared_lang: str | None = None  # the page's own metadata ("en-US" -> "en")
+    language: str | None = None  # what briefbot stored
 
 
 def run_page(folder: Path) -> PageResult:
@@ -132,6 +134,8 @@ def run_page(folder: Path) -> PageResult:
         return doc
 
     result = PageResult(name=folder.name, readerable=bool(meta.get("readerable", True)))
+    lang = meta.get("lang")
+    result.declared_lang = lang.split("-")[0].lower() if isinstance(lang, str) and lang else None
     start = time.perf_counter()
     extract.trafilatura.bare_extraction = capture  # type: ignore[assignment]
     try:
@@ -139,6 +143,7 @@ def run_page(folder: Path) -> PageResult:
             source, url=f"https://example.org/{folder.name}", source=folder.name, fetched_at=NOW
         )
         brief_text = draft.text
+        result.language = draft.language
     except IngestError as err:
         brief_text = ""
         result.rejected = str(err)
@@ -234,6 +239,14 @@ def main(argv: list[str] | None = None) -> int:
             f"\nNot-readerable pages: {len(unreadable)}, of which briefbot stored "
             f"{len(stored)}{': ' + ', '.join(stored) if stored else ''}"
         )
+    declared = [r for r in scored if r.declared_lang and not r.rejected]
+    agree = [r for r in declared if r.language == r.declared_lang]
+    print(
+        f"\nLanguage stored vs the page's own lang attribute: {len(agree)} of {len(declared)} "
+        "pages agree"
+        + "".join(f"; {r.name}: {r.language} vs {r.declared_lang}" for r in declared
+                  if r not in agree)
+    )  # fmt: skip
     mean_ok = rows[1][3] >= rows[0][3]
     print()
     print(
