@@ -60,3 +60,18 @@ class FetchError(IngestError):
     def __init__(self, message: str, *, temporary: bool = False, kind: str | None = None) -> None:
         super().__init__(message, kind=kind or ("page unavailable" if temporary else "refused"))
         self.temporary = temporary
+
+
+class DeliveryFailed(Exception):
+    """A message could not be posted to an audience.
+
+    `reason` is one line a user can read ("missing permission to post in this channel",
+    "channel not found", "this user does not accept direct messages"). `permanent` is True when
+    retrying will not help until someone changes something (Forbidden, NotFound); the scheduler
+    records it and stops retrying, instead of trying again every minute.
+    """
+
+    def __init__(self, reason: str, *, permanent: bool = True) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent

@@ -67,9 +67,10 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def room(tmp_path: Path, clock: Clock) -> AsyncIterator[Newsroom]:
+async def room(db_path: Path | str, clock: Clock) -> AsyncIterator[Newsroom]:
+    # on SQLite and on PostgreSQL (the `db_path` fixture of tests/summaries)
     config = CoreConfig(fetch=FetchPolicy(allow_private=True, timeout_s=5), feed_interval_s=600)
-    async with Newsroom(tmp_path / "polls.db", config=config, clock=clock) as newsroom:
+    async with Newsroom(db_path, config=config, clock=clock) as newsroom:
         yield newsroom
 
 
@@ -207,7 +208,7 @@ async def test_explain_says_where_an_item_went(room: Newsroom, server: LocalServ
 
 
 async def test_an_upgrade_keeps_what_a_briefing_showed(
-    room: Newsroom, server: LocalServer, clock: Clock, tmp_path: Path
+    room: Newsroom, server: LocalServer, clock: Clock
 ) -> None:
     page = Page()
     server.add("/berth", page)
