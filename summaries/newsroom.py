@@ -1092,5 +1092,5 @@ def _prepare(draft: ArticleDraft) -> _Prepared:
         page_error=draft.page_error,
         page_retry=draft.page_retry,
     )
-    terms = dict(_stories.article_terms(draft.title, stems, draft.text))
+    terms = dict(_stories.article_terms(draft.title, stems, draft.text, draft.language))
     return _Prepared(new=new, terms=terms)

@@ -55,9 +55,10 @@ class StoryRules:
 
 
 def article_terms(
-    title: str, sentence_stems: Iterable[Iterable[str]], text: str
+    title: str, sentence_stems: Iterable[Iterable[str]], text: str, language: str | None = None
 ) -> dict[str, float]:
-    """Raw term counts of an article: content stems, figures and names (boosted)."""
+    """Raw term counts of an article: content stems, figures and names (boosted); the title's
+    stems follow the article's language as its sentences' do."""
     counts: dict[str, float] = defaultdict(float)
     for stems in sentence_stems:
         for s in stems:
@@ -69,7 +70,7 @@ def article_terms(
     for name in names(text):
         if " " in name:
             counts["@" + name.lower()] += NAME_BOOST
-    for s in content_stems(title):
+    for s in content_stems(title, language):
         counts[s] += TITLE_BOOST
     return dict(counts)
 
