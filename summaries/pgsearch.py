@@ -253,9 +253,10 @@ def map_headline(text: str, headline: str, start: str, stop: str) -> str | None:
 
 
 def migration_statements(icu: bool) -> list[str]:
-    """PostgreSQL's part of migration 6: the search functions and configuration (see the module
-    docstring), and the index moved from a generated column of `articles` into a narrow table
-    of its own, `article_search (id, story_id, search)`, kept up to date by triggers.
+    """PostgreSQL's part of the search migration (`pgstore.SEARCH_MIGRATION`): the search
+    functions and configuration (see the module docstring), and the index moved from a
+    generated column of `articles` into a narrow table of its own, `article_search (id,
+    story_id, search)`, kept up to date by triggers.
 
     A search touches only that table: a common word's thousands of matches are a few hundred
     small pages, where the wide `articles` rows (with their texts) spread them over thousands.

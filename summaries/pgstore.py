@@ -48,6 +48,7 @@ from summaries.errors import BriefbotError, InvalidInput
 from summaries.sqldialect import ddl_to_postgres, statements, to_postgres
 from summaries.store import (
     _ARTICLE_COLS,
+    _ARTICLE_WIDTH,
     MATCH_POOL,
     MIGRATIONS,
     POSTGRES_EXTRA,
@@ -145,10 +146,14 @@ def server_of(conn: psycopg.Connection[Any]) -> Server:
     return Server(icu=bool(row and row[0]))
 
 
+# The migration that moves full-text search into `article_search` (summaries.pgsearch); an
+# empty script in `MIGRATIONS`, renumbered with it.
+SEARCH_MIGRATION = 7
+
 # PostgreSQL-only statements of a migration that are made for the server at hand, run after
 # `POSTGRES_EXTRA`'s.
 POSTGRES_BUILT: dict[int, Callable[[Server], list[str]]] = {
-    6: lambda server: pgsearch.migration_statements(icu=server.icu),
+    SEARCH_MIGRATION: lambda server: pgsearch.migration_statements(icu=server.icu),
 }
 
 
@@ -345,7 +350,8 @@ class PostgresStore(Store):
             "ORDER BY hit.r DESC, a.id",
             (RANK_WEIGHTS, q, q, limit, q),
         )
-        return [(*r[:13], _snippet(r[1], r[13]), r[14]) for r in rows]
+        width = _ARTICLE_WIDTH
+        return [(*r[:width], _snippet(r[1], r[width]), r[width + 1]) for r in rows]
 
     async def _matching_stories(
         self, query: str, limit: int, within: tuple[str, Sequence[Any]] | None

@@ -195,7 +195,7 @@ async def test_postgres_database_that_is_not_utf8_is_refused_clearly(pg_pool: An
         pg_pool.cluster.drop_database(name)
 
 
-async def test_postgres_store_from_before_migration_6_is_searchable_after_it(
+async def test_postgres_store_from_before_the_search_migration_is_searchable_after_it(
     pg_pool: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A store made with the `english` configuration moves its index over when upgraded."""
@@ -203,7 +203,7 @@ async def test_postgres_store_from_before_migration_6_is_searchable_after_it(
     from summaries.store import MIGRATIONS
 
     url = pg_pool.fresh_url()
-    monkeypatch.setattr(pgstore, "MIGRATIONS", MIGRATIONS[:5])
+    monkeypatch.setattr(pgstore, "MIGRATIONS", MIGRATIONS[: pgstore.SEARCH_MIGRATION - 1])
     async with Newsroom(url) as room:
         await room.ingest_text(CAFE, source="cafe.txt")
     monkeypatch.setattr(pgstore, "MIGRATIONS", MIGRATIONS)
