@@ -321,9 +321,9 @@ class PostgresStore(Store):
 
             def unit() -> T:
                 conn = self._conn()
-                conn.execute("BEGIN")
                 try:
-                    conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+                    # one round trip for both (the simple protocol takes several statements)
+                    conn.execute(f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})")  # type: ignore[arg-type]
                     out = fn(Writer(conn, self._df_cache, "postgresql"))
                 except BaseException:
                     self._df_cache.clear()
