@@ -536,10 +536,10 @@ class Newsroom:
         missing: list[int] = []
         for story in stories.values():
             cached = self._shared.get((story.id, story.article_count))
-            if cached is None:
-                missing.append(story.id)
-            else:
+            if cached is not None:
                 shared[story.id] = cached
+            elif story.id not in missing:  # two ids given may be one story (merged)
+                missing.append(story.id)
         if missing:
             counts = {s.id: s.article_count for s in stories.values()}
             contents = await self.store.story_contents(missing)

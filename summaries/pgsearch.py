@@ -180,6 +180,10 @@ def fold_with_offsets(text: str) -> tuple[str, list[int]]:
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
+# Marks the lexeme that names an article's story in its search vector (a separator: no word
+# of a text or query keeps it).
+STORY_MARK = "§"
+
 
 def tsquery(query: str) -> str:
     """A safe `to_tsquery` text for user words, as FTS5 reads `fts_query`'s: every word must
@@ -291,6 +295,11 @@ def migration_statements(icu: bool) -> list[str]:
         "IMMUTABLE PARALLEL SAFE AS $fn$ SELECT "
         "setweight(to_tsvector('briefbot', briefbot_lower(briefbot_search_text($1))), 'A') || "
         "setweight(to_tsvector('briefbot', briefbot_lower(briefbot_search_text($2))), 'B') $fn$",
+        # the article's story as one more lexeme ("§" + id: "§" never survives the folding),
+        # so a GIN scan finds a word among a few stories' articles without reading any vector
+        "CREATE FUNCTION briefbot_story_lexeme(bigint) RETURNS tsvector LANGUAGE sql "
+        "IMMUTABLE PARALLEL SAFE AS $fn$ SELECT CASE WHEN $1 IS NULL THEN ''::tsvector "
+        f"ELSE array_to_tsvector(ARRAY['{STORY_MARK}' || $1]) END $fn$",
         "DROP INDEX IF EXISTS articles_search",
         "ALTER TABLE articles DROP COLUMN IF EXISTS search",
         "CREATE TABLE article_search ("
@@ -298,19 +307,24 @@ def migration_statements(icu: bool) -> list[str]:
         "  story_id BIGINT,"
         "  search tsvector NOT NULL)",
         "INSERT INTO article_search (id, story_id, search) "
-        "SELECT id, story_id, briefbot_search_vector(title, text) FROM articles",
+        "SELECT id, story_id, briefbot_search_vector(title, text) || "
+        "briefbot_story_lexeme(story_id) FROM articles",
         "CREATE INDEX article_search_search ON article_search USING GIN (search)",
         "CREATE INDEX article_search_story ON article_search (story_id)",
         "CREATE FUNCTION briefbot_article_search() RETURNS trigger LANGUAGE plpgsql AS $fn$ "
         "BEGIN "
         "  IF TG_OP = 'INSERT' THEN "
         "    INSERT INTO article_search (id, story_id, search) "
-        "    VALUES (NEW.id, NEW.story_id, briefbot_search_vector(NEW.title, NEW.text)); "
+        "    VALUES (NEW.id, NEW.story_id, briefbot_search_vector(NEW.title, NEW.text) "
+        "            || briefbot_story_lexeme(NEW.story_id)); "
         "  ELSIF NEW.title IS DISTINCT FROM OLD.title OR NEW.text IS DISTINCT FROM OLD.text THEN "
         "    UPDATE article_search SET story_id = NEW.story_id, "
-        "    search = briefbot_search_vector(NEW.title, NEW.text) WHERE id = NEW.id; "
+        "    search = briefbot_search_vector(NEW.title, NEW.text) "
+        "             || briefbot_story_lexeme(NEW.story_id) WHERE id = NEW.id; "
         "  ELSE "
-        "    UPDATE article_search SET story_id = NEW.story_id WHERE id = NEW.id; "
+        "    UPDATE article_search SET story_id = NEW.story_id, "
+        f"    search = ts_delete(search, COALESCE('{STORY_MARK}' || OLD.story_id, '{STORY_MARK}')) "
+        "             || briefbot_story_lexeme(NEW.story_id) WHERE id = NEW.id; "
         "  END IF; "
         "  RETURN NULL; "
         "END $fn$",

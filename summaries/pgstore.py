@@ -370,15 +370,20 @@ class PostgresStore(Store):
             )
             params: tuple[Any, ...] = (q,)
         else:
-            # the articles of the given stories (an index each), then which of them match
-            latest = (
-                "SELECT m.story_id, m.search FROM ("
-                f"  SELECT DISTINCT story_id FROM ({within[0]}) AS w) AS c "
-                "CROSS JOIN LATERAL (SELECT id, story_id, search FROM article_search s "
-                f"  WHERE s.story_id = c.story_id AND s.search @@ {TSQUERY} OFFSET 0) m "
-                f"ORDER BY m.id DESC LIMIT {MATCH_POOL}"
+            # the words and any of the given stories' lexemes, in one GIN scan: no vector is
+            # read but those of the matches (testing each candidate article's vector cost
+            # three to ten times more)
+            mark = pgsearch.STORY_MARK
+            stories = (
+                f"(SELECT string_agg(DISTINCT '''{mark}' || story_id || '''', ' | ')::tsquery "
+                f"FROM ({within[0]}) AS w)"
             )
-            params = (*within[1], q)
+            latest = (
+                "SELECT story_id, search FROM article_search "
+                f"WHERE search @@ ({TSQUERY} && {stories}) "
+                f"ORDER BY id DESC LIMIT {MATCH_POOL}"
+            )
+            params = (q, *within[1])
         return await self._rows(
             "SELECT story_id, (SELECT merged_into FROM stories s WHERE s.id = hits.story_id), "
             "MAX(r) AS best FROM ("
@@ -558,8 +563,8 @@ def copy_sqlite_to_postgres(
 # how `copy_sqlite_to_postgres` fills them at once.
 DERIVED_TABLES = ("article_search",)
 DERIVED_FILL = (
-    "INSERT INTO article_search (id, story_id, search) "
-    "SELECT id, story_id, briefbot_search_vector(title, text) FROM articles",
+    "INSERT INTO article_search (id, story_id, search) SELECT id, story_id, "
+    "briefbot_search_vector(title, text) || briefbot_story_lexeme(story_id) FROM articles",
 )
 
 

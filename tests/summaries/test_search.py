@@ -16,6 +16,7 @@ import pytest
 
 from summaries import pgsearch
 from summaries.newsroom import Newsroom
+from summaries.store import Unseen
 
 CAFE = """Le Café Noir Reopens on the Market Square
 
@@ -212,3 +213,33 @@ async def test_postgres_store_from_before_the_search_migration_is_searchable_aft
         assert await _titles(room, "the cafe") == {CAFE_TITLE}
         await room.ingest_text(RESUME, source="resume.txt")
         assert await _titles(room, "résumé") == {RESUME_TITLE}
+
+
+async def test_postgres_search_rows_follow_their_article_and_its_story(
+    pg_url: str, samples: Any, sql: Any
+) -> None:
+    """`article_search` (filled by triggers) names each article's current story, which topic
+    matching among a few stories relies on: after a story change too."""
+    async with Newsroom(pg_url) as room:
+        stored = [
+            await room.ingest_text(text, source=f"{name}.txt")
+            for name, text in (("a", samples.ridgeway), ("b", samples.orchard), ("c", COMET))
+        ]
+        moved, target = stored[0].article_id, stored[1].story_id
+        import psycopg
+
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute("UPDATE articles SET story_id = %s WHERE id = %s", (target, moved))
+        check = (
+            "SELECT a.id FROM articles a LEFT JOIN article_search s ON s.id = a.id "
+            "WHERE s.id IS NULL OR s.story_id IS DISTINCT FROM a.story_id "
+            f"OR NOT s.search @@ ('''{pgsearch.STORY_MARK}' || a.story_id || '''')::tsquery "
+            "OR (SELECT COUNT(*) FROM unnest(s.search) u "
+            f"    WHERE u.lexeme LIKE '{pgsearch.STORY_MARK}%%') <> 1"
+        )
+        assert sql(pg_url, check) == []
+        # the moved article is found among its new story's articles only
+        unseen = Unseen(last=None, since=None)
+        assert await room.store.stories_matching("Kestrel spillway", 5, unseen_by=unseen) == [
+            target
+        ]
