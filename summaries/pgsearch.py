@@ -260,7 +260,8 @@ def migration_statements(icu: bool) -> list[str]:
     """PostgreSQL's part of the search migration (`pgstore.SEARCH_MIGRATION`): the search
     functions and configuration (see the module docstring), and the index moved from a
     generated column of `articles` into a narrow table of its own, `article_search (id,
-    story_id, search)`, kept up to date by triggers.
+    story_id, search)`, kept up to date by triggers (a new article's row is written when its
+    transaction commits, with the story it was given).
 
     A search touches only that table: a common word's thousands of matches are a few hundred
     small pages, where the wide `articles` rows (with their texts) spread them over thousands.
@@ -314,9 +315,12 @@ def migration_statements(icu: bool) -> list[str]:
         "CREATE FUNCTION briefbot_article_search() RETURNS trigger LANGUAGE plpgsql AS $fn$ "
         "BEGIN "
         "  IF TG_OP = 'INSERT' THEN "
+        # deferred to the commit: the article has its story by then (indexed once, not
+        # again when the story is set a moment later)
         "    INSERT INTO article_search (id, story_id, search) "
-        "    VALUES (NEW.id, NEW.story_id, briefbot_search_vector(NEW.title, NEW.text) "
-        "            || briefbot_story_lexeme(NEW.story_id)); "
+        "    SELECT id, story_id, briefbot_search_vector(title, text) "
+        "           || briefbot_story_lexeme(story_id) FROM articles WHERE id = NEW.id "
+        "    ON CONFLICT (id) DO NOTHING; "
         "  ELSIF NEW.title IS DISTINCT FROM OLD.title OR NEW.text IS DISTINCT FROM OLD.text THEN "
         "    UPDATE article_search SET story_id = NEW.story_id, "
         "    search = briefbot_search_vector(NEW.title, NEW.text) "
@@ -328,8 +332,8 @@ def migration_statements(icu: bool) -> list[str]:
         "  END IF; "
         "  RETURN NULL; "
         "END $fn$",
-        "CREATE TRIGGER articles_search_insert AFTER INSERT ON articles "
-        "FOR EACH ROW EXECUTE FUNCTION briefbot_article_search()",
+        "CREATE CONSTRAINT TRIGGER articles_search_insert AFTER INSERT ON articles "
+        "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION briefbot_article_search()",
         "CREATE TRIGGER articles_search_update AFTER UPDATE OF story_id, title, text ON articles "
         "FOR EACH ROW WHEN (OLD.story_id IS DISTINCT FROM NEW.story_id "
         "OR OLD.title IS DISTINCT FROM NEW.title OR OLD.text IS DISTINCT FROM NEW.text) "
