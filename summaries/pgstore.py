@@ -344,8 +344,13 @@ class PostgresStore(Store):
             f"SELECT {cols}, ts_headline('briefbot', briefbot_lower(briefbot_search_text(a.text)), "
             f"q.q, "
             f"'{HEADLINE}'), -hit.r "
-            f"FROM (SELECT id, ts_rank(?, search, {TSQUERY}) AS r FROM article_search "
-            f"      WHERE search @@ {TSQUERY} ORDER BY r DESC, id LIMIT ?) hit "
+            # the newest matches from the GIN index, ranked ("id + 0": see _matching_stories)
+            f"FROM (SELECT p.id, ts_rank(?, s.search, {TSQUERY}) AS r FROM ("
+            f"        SELECT id FROM article_search WHERE search @@ {TSQUERY} "
+            f"        ORDER BY id + 0 DESC LIMIT {MATCH_POOL}) p "
+            "      CROSS JOIN LATERAL (SELECT search FROM article_search s WHERE s.id = p.id "
+            "        OFFSET 0) s "
+            "      ORDER BY r DESC, p.id LIMIT ?) hit "
             f"JOIN articles a ON a.id = hit.id CROSS JOIN {TSQUERY} AS q(q) "
             "ORDER BY hit.r DESC, a.id",
             (RANK_WEIGHTS, q, q, limit, q),

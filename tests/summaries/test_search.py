@@ -243,3 +243,29 @@ async def test_postgres_search_rows_follow_their_article_and_its_story(
         assert await room.store.stories_matching("Kestrel spillway", 5, unseen_by=unseen) == [
             target
         ]
+
+
+async def test_a_common_word_is_ranked_among_its_newest_matches(
+    room: Newsroom, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Search and topics rank the `MATCH_POOL` most recently stored matches (2,000; two here):
+    an older article that matches better is left out once newer matches fill the pool."""
+    from summaries import pgstore, store
+
+    texts = [
+        "Lighthouse Keeper Retires After Forty Years\n\nThe lighthouse keeper of Skarvik, the "
+        "last in the region, retired on Friday after forty years of service at the lighthouse.",
+        "Ferry Timetable Changes for the Winter\n\nThe island ferry will sail twice a day from "
+        "November, passing the old lighthouse on each crossing, the operator said.",
+        "Harbour Cafe Opens a Second Terrace\n\nThe harbour cafe opened a second terrace with a "
+        "view of the lighthouse and the fishing boats, the owner said on Sunday.",
+    ]
+    stored = [await room.ingest_text(t, source=f"{i}.txt") for i, t in enumerate(texts)]
+    keeper, ferry, cafe = (s.article_id for s in stored)
+    assert [h.article.id for h in await room.search("lighthouse")] == [keeper, ferry, cafe]
+    monkeypatch.setattr(store, "MATCH_POOL", 2)
+    monkeypatch.setattr(pgstore, "MATCH_POOL", 2)
+    assert {h.article.id for h in await room.search("lighthouse")} == {ferry, cafe}
+    topical = {s.title for s in await room.stories(topic="lighthouse")}
+    assert "Lighthouse Keeper Retires After Forty Years" not in topical
+    assert len(topical) == 2
