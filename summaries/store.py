@@ -9,7 +9,8 @@ transaction that records it.
 
 Migrations are appended to `MIGRATIONS` in SQLite syntax; PostgreSQL runs the same scripts
 through `ddl_to_postgres`, plus `POSTGRES_EXTRA[number]` where a migration needs something
-only PostgreSQL has (the tsvector column and GIN index standing in for FTS5).
+only PostgreSQL has (the tsvector column and GIN index standing in for FTS5), and SQLite adds
+`SQLITE_EXTRA[number]` for what only it has (FTS5 tables and their triggers).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from summaries.models import (
     Subscription,
     citation_label,
 )
-from summaries.sqldialect import statements, to_postgres, to_sqlite
+from summaries.sqldialect import to_postgres, to_sqlite
 
 log = logging.getLogger(__name__)
 
@@ -211,7 +212,31 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX ingest_outcomes_url ON ingest_outcomes(url);
     CREATE INDEX ingest_outcomes_article ON ingest_outcomes(article_id);
     """,
+    # 7: story titles by word prefix for autocomplete, one index look-up per keystroke (a
+    # LIKE '%…%' read every story): each backend's own index, in SQLITE_EXTRA / POSTGRES_EXTRA
+    "",
 )
+
+# SQLite-only statements appended to a migration (FTS5 tables and the triggers that keep them
+# in step; a trigger body keeps its semicolons: see `sqlite_statements`).
+SQLITE_EXTRA: dict[int, str] = {
+    7: """
+    CREATE VIRTUAL TABLE stories_fts USING fts5(
+        title, content='stories', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+    );
+    INSERT INTO stories_fts(stories_fts) VALUES ('rebuild');
+    CREATE TRIGGER stories_fts_insert AFTER INSERT ON stories BEGIN
+        INSERT INTO stories_fts(rowid, title) VALUES (new.id, new.title);
+    END;
+    CREATE TRIGGER stories_fts_delete AFTER DELETE ON stories BEGIN
+        INSERT INTO stories_fts(stories_fts, rowid, title) VALUES ('delete', old.id, old.title);
+    END;
+    CREATE TRIGGER stories_fts_rename AFTER UPDATE OF title ON stories BEGIN
+        INSERT INTO stories_fts(stories_fts, rowid, title) VALUES ('delete', old.id, old.title);
+        INSERT INTO stories_fts(rowid, title) VALUES (new.id, new.title);
+    END;
+    """,
+}
 
 
 # PostgreSQL-only statements appended to a migration (see `summaries.pgstore`).
@@ -222,6 +247,7 @@ POSTGRES_EXTRA: dict[int, str] = {
     ) STORED;
     CREATE INDEX articles_search ON articles USING GIN (search);
     """,
+    7: "CREATE INDEX stories_title_words ON stories USING GIN (to_tsvector('simple', title))",
 }
 
 
@@ -313,6 +339,10 @@ _ARTICLE_COLS = (
     "fingerprint, story_id, near_duplicate_of, place, agency, from_feed, page_error, page_retry"
 )
 _ARTICLE_WIDTH = len(_ARTICLE_COLS.split(","))
+
+
+_STORY_TITLE_COLS = "s.id, s.title, s.article_count, s.first_seen, s.last_seen"
+_LIVE_STORY = "s.merged_into IS NULL AND s.article_count > 0"
 
 
 def _article(row: Sequence[Any]) -> Article:
@@ -447,6 +477,11 @@ class Store:
         """Story ids (maybe merged) of full-text matches, best first."""
         raise NotImplementedError
 
+    async def _title_rows(self, words: list[str], story_id: int, limit: int) -> list[Sequence[Any]]:
+        """`_STORY_TITLE_COLS` of live stories with a title word starting with each of
+        `words` (lower case), or with id `story_id` (that one first), most recent first."""
+        raise NotImplementedError
+
     async def resolve_story(self, story_id: int) -> int:
         """Follow merges to the live story; NotFound when the id never existed."""
         seen = 0
@@ -545,13 +580,36 @@ class Store:
         return {k: tuple(dict.fromkeys(v)) for k, v in labels.items()}
 
     async def story_titles(self, prefix: str, limit: int) -> list[Story]:
-        like = f"%{_escape_like(prefix)}%"
-        rows = await self._rows(
-            "SELECT id FROM stories WHERE merged_into IS NULL AND article_count > 0 AND "
-            "(title LIKE ? ESCAPE '\\' OR CAST(id AS TEXT) = ?) ORDER BY last_seen DESC LIMIT ?",
-            (like, prefix.strip(), limit),
+        """Live stories for autocomplete, in one statement: the most recent ones when nothing
+        usable was typed, else those whose title has words starting with each typed word, or
+        whose id is the typed number (that one first), most recent first.
+
+        Autocomplete shows ids and titles only, so `outlets` is left empty here.
+        """
+        words = _FTS_WORD.findall(prefix.lower())
+        if words:
+            typed = prefix.strip().lstrip("#")
+            story_id = int(typed) if typed.isdigit() and len(typed) < 19 else -1
+            rows = await self._title_rows(words, story_id, limit)
+        else:
+            rows = await self._recent_title_rows(limit)
+        return [
+            Story(
+                id=int(r[0]),
+                title=r[1],
+                article_count=int(r[2]),
+                first_seen=_need(r[3]),
+                last_seen=_need(r[4]),
+            )
+            for r in rows
+        ]
+
+    async def _recent_title_rows(self, limit: int) -> list[Sequence[Any]]:
+        return await self._rows(
+            f"SELECT {_STORY_TITLE_COLS} FROM stories s WHERE {_LIVE_STORY} "
+            "ORDER BY s.last_seen DESC LIMIT ?",
+            (limit,),
         )
-        return await self.stories(story_ids=[int(r[0]) for r in rows], limit=limit)
 
     async def story_articles(self, story_id: int) -> list[Article]:
         """Articles of a story, oldest first (syndicated copies included)."""
@@ -1166,9 +1224,12 @@ class SqliteStore(Store):
         # writer and beside each other), so a Discord autocomplete never queues behind an
         # ingest batch or another user's briefing. An in-memory database exists only on its
         # own connection, so there the writer serves reads too.
+        # One more connection is kept for quick look-ups (autocomplete): they never queue
+        # behind the statements of briefings being built.
         self._reader_count = readers if self.path != ":memory:" else 0
         self._readers: list[aiosqlite.Connection] = []
         self._idle: asyncio.Queue[aiosqlite.Connection] | None = None
+        self._quick: asyncio.Queue[aiosqlite.Connection] | None = None
 
     async def open(self) -> SqliteStore:
         """Open the file (creating it), switch on WAL and foreign keys, apply migrations."""
@@ -1193,14 +1254,15 @@ class SqliteStore(Store):
             await self._db.execute("PRAGMA busy_timeout=10000")
             await self._migrate()
             idle: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
-            for _ in range(self._reader_count):
+            quick: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+            for n in range(self._reader_count + 1 if self._reader_count else 0):
                 reader = await aiosqlite.connect(self.path, isolation_level=None)
                 self._readers.append(reader)
                 await reader.execute("PRAGMA query_only=ON")
                 await reader.execute("PRAGMA cache_size=-16384")
                 await reader.execute("PRAGMA busy_timeout=10000")
-                idle.put_nowait(reader)
-            self._idle = idle
+                (quick if n == self._reader_count else idle).put_nowait(reader)
+            self._idle, self._quick = idle, quick
         except Exception:
             await self.close()
             raise
@@ -1208,7 +1270,7 @@ class SqliteStore(Store):
 
     async def close(self) -> None:
         """Close every connection (idempotent)."""
-        readers, self._readers, self._idle = self._readers, [], None
+        readers, self._readers, self._idle, self._quick = self._readers, [], None, None
         for reader in readers:
             await reader.close()
         if self._db is not None:
@@ -1233,7 +1295,7 @@ class SqliteStore(Store):
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             await self.db.execute("BEGIN IMMEDIATE")
             try:
-                for statement in statements(script):
+                for statement in sqlite_statements(script + ";" + SQLITE_EXTRA.get(number, "")):
                     await self.db.execute(statement)
                 await self.db.execute(f"PRAGMA user_version={number}")
                 await self.db.execute("COMMIT")
@@ -1249,25 +1311,54 @@ class SqliteStore(Store):
     # ------------------------------------------------------------------ reading
 
     @asynccontextmanager
-    async def _reading(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A read connection for one statement or a few consistent ones."""
-        if self._idle is None or not self._readers:
+    async def _reading(self, quick: bool = False) -> AsyncIterator[aiosqlite.Connection]:
+        """A read connection: one of the pool, or the one kept for `quick` look-ups."""
+        pool = self._quick if quick else self._idle
+        if pool is None or not self._readers:
             yield self.db
             return
-        conn = await self._idle.get()
+        conn = await pool.get()
         try:
             yield conn
         finally:
-            self._idle.put_nowait(conn)
+            pool.put_nowait(conn)
 
-    async def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
-        async with self._reading() as conn, conn.execute(to_sqlite(sql), tuple(params)) as cur:
-            return list(await cur.fetchall())
+    async def _rows(
+        self, sql: str, params: Sequence[Any] = (), *, quick: bool = False
+    ) -> list[Sequence[Any]]:
+        """All rows of one read statement, run and fetched in one trip to the connection's
+        thread (aiosqlite's execute, fetchall and close are three), so under load a connection
+        is held for the query, not for three waits on a busy event loop. `quick`: a short
+        look-up that must answer at once (autocomplete), on the connection kept for those."""
+        async with self._reading(quick) as conn:
+            rows: list[Sequence[Any]] = await conn._execute(
+                _fetch_all, conn._conn, to_sqlite(sql), tuple(params)
+            )
+            return rows
 
     async def _row(self, sql: str, params: Sequence[Any] = ()) -> Sequence[Any] | None:
-        async with self._reading() as conn, conn.execute(to_sqlite(sql), tuple(params)) as cur:
-            row: Sequence[Any] | None = await cur.fetchone()
+        async with self._reading() as conn:
+            row: Sequence[Any] | None = await conn._execute(
+                _fetch_one, conn._conn, to_sqlite(sql), tuple(params)
+            )
             return row
+
+    async def _recent_title_rows(self, limit: int) -> list[Sequence[Any]]:
+        return await self._rows(
+            f"SELECT {_STORY_TITLE_COLS} FROM stories s WHERE {_LIVE_STORY} "
+            "ORDER BY s.last_seen DESC LIMIT ?",
+            (limit,),
+            quick=True,
+        )
+
+    async def _title_rows(self, words: list[str], story_id: int, limit: int) -> list[Sequence[Any]]:
+        return await self._rows(
+            f"SELECT {_STORY_TITLE_COLS} FROM stories s WHERE s.id IN "
+            "(SELECT rowid FROM stories_fts WHERE stories_fts MATCH ? UNION SELECT ?) "
+            f"AND {_LIVE_STORY} ORDER BY s.id = ? DESC, s.last_seen DESC LIMIT ?",
+            (" ".join(f'"{w}"*' for w in words), story_id, story_id, limit),
+            quick=True,
+        )
 
     # ------------------------------------------------------------------ writing
 
@@ -1746,13 +1837,36 @@ class Writer:
         )
 
 
+def sqlite_statements(script: str) -> list[str]:
+    """A SQLite script as single statements (a trigger body keeps its inner semicolons)."""
+    out: list[str] = []
+    pending = ""
+    for part in script.split(";"):
+        pending += part + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                out.append(pending.strip().rstrip(";").strip())
+            pending = ""
+    if pending.strip(" \n;"):
+        out.append(pending.strip().rstrip(";").strip())
+    return out
+
+
+def _fetch_all(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> list[Any]:
+    return conn.execute(sql, params).fetchall()
+
+
+def _fetch_one(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> Any:
+    cursor = conn.execute(sql, params)
+    try:
+        return cursor.fetchone()
+    finally:
+        cursor.close()
+
+
 def _chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 _FTS_WORD = re.compile(r"\w+", re.UNICODE)
