@@ -53,7 +53,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.common import quiet_logging, table, verdict, write_json  # noqa: E402
+from bench.common import pin_one_core, quiet_logging, table, verdict, write_json  # noqa: E402
 from summaries.newsroom import Newsroom  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "datasets"
@@ -240,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
             f"Dataset not found: {', '.join(str(args.data / d) for d in missing)}", file=sys.stderr
         )
         return 1
+    pinned = pin_one_core()
     items = load_items(args.data, quick=args.quick)
     order = list(items)
     random.Random(args.seed).shuffle(order)
@@ -250,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     rejected = len(got.rejected)
     print(
         f"\nStory grouping, B-cubed; {len(items)} files ingested together in one shuffled "
-        f"order (seed {args.seed}) in {seconds:.1f} s; {rejected} rejected (empty files, left "
+        f"order (seed {args.seed}) in {seconds:.1f} s ({pinned}); {rejected} rejected (empty files, left "
         f"out of the scores), {len(got.duplicate_of)} duplicates (scored in their original's story)"
     )
     print(

@@ -161,6 +161,21 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE sentences ADD COLUMN hash INTEGER;
     CREATE INDEX sentences_hash ON sentences(hash) WHERE hash IS NOT NULL;
     """,
+    # 5: the stories each audience was briefed on (story ranking: a followed story that moved
+    # comes first in "what is new"), one row per (audience, story), kept through merges
+    """
+    CREATE TABLE audience_stories (
+        audience TEXT NOT NULL,
+        story_id INTEGER NOT NULL,
+        delivery_id INTEGER NOT NULL,
+        PRIMARY KEY (audience, story_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX audience_stories_story ON audience_stories(story_id);
+    INSERT INTO audience_stories (audience, story_id, delivery_id)
+        SELECT d.audience, da.story_id, MAX(d.id) FROM deliveries d
+        JOIN delivery_articles da ON da.delivery_id = d.id
+        GROUP BY d.audience, da.story_id;
+    """,
 )
 
 
@@ -215,6 +230,32 @@ class StoryState:
     last_seen: datetime
     first_seen: datetime
     title_score: float
+
+
+@dataclass(frozen=True)
+class Window:
+    """The articles that count as recent for an audience: those that arrived (were fetched)
+    at or after `start`, or with `arrived=False` those dated (published, else fetched) then."""
+
+    start: datetime
+    arrived: bool = True
+
+
+@dataclass(frozen=True)
+class StoryActivity:
+    """A story's coverage in a window (`Store.story_activity`)."""
+
+    story_id: int
+    outlets: int  # distinct outlets of its original articles in the window (unknown: one)
+    articles: int  # its original articles in the window
+    total: int  # all its articles
+    latest: datetime  # its latest coverage in the window
+    followed: bool  # the audience was briefed on it before
+
+    @property
+    def growth(self) -> float:
+        """The share of the story that is in the window (1.0: a story new in the window)."""
+        return self.articles / max(self.total, 1)
 
 
 _ARTICLE_COLS = (
@@ -654,6 +695,12 @@ class Store:
                 "VALUES (?,?,?,?)",
                 [(delivery_id, s, st, k) for s, st, k in sentences],
             )
+            stories = sorted({st for _, st in articles} | {st for _, st, _ in sentences})
+            await self.db.executemany(
+                "INSERT INTO audience_stories (audience, story_id, delivery_id) VALUES (?,?,?) "
+                "ON CONFLICT (audience, story_id) DO UPDATE SET delivery_id = excluded.delivery_id",
+                [(audience, st, delivery_id) for st in stories],
+            )
         return delivery_id
 
     async def shown_articles(self, audience: str, story_id: int) -> dict[int, int]:
@@ -666,45 +713,79 @@ class Store:
         )
         return {int(r[0]): int(r[1]) for r in rows}
 
-    async def stories_with_unseen(
+    async def story_activity(
         self,
-        audience: str,
-        since: datetime | None,
+        audience: str | None,
+        window: Window | None,
+        *,
         limit: int,
         among: Sequence[int] | None = None,
-    ) -> list[int]:
-        """Live stories with coverage this audience has not been briefed on, newest first.
+        followed_first: bool = False,
+    ) -> list[StoryActivity]:
+        """Live stories with coverage in `window`, most significant first.
 
-        With an earlier briefing: articles that arrived after it. Without one: articles dated
-        after `since` (all articles when `since` is None).
+        Per story: distinct outlets among its original articles in the window (articles with
+        no known outlet count as one outlet together: they may all come from one), original
+        articles in the window, and whether `audience` was briefed on it before. Order:
+        (followed first, with `followed_first`), outlets, articles, growth (the share of the
+        story that is in the window), latest coverage, id; all descending.
+
+        Args:
+            audience: Whose briefings say which stories are followed (None: none are).
+            window: Which articles count; None counts all of them (then `among` is required).
+            limit: Stories returned at most.
+            among: Only these stories.
+            followed_first: Put stories the audience was briefed on before first.
         """
-        last = await self.last_delivery(audience)
-        if last is not None:
-            # ">=": an article stored in the same second as the briefing may have missed it;
-            # articles that were shown are filtered out by the caller anyway
+        params: list[Any] = []
+        if window is None:
+            if among is None:
+                raise ValueError("story_activity over all coverage needs `among`")
+            source = "articles WHERE 1 = 1"
+        elif window.arrived:
+            # ">=": an article stored in the same second as a briefing may have missed it
             source = "articles INDEXED BY articles_fetched WHERE fetched_at >= ?"
-            params: list[Any] = [to_iso(last[1])]
-        elif since is not None:
+            params.append(to_iso(window.start))
+        else:
             source = (
                 "articles INDEXED BY articles_when WHERE COALESCE(published_at, fetched_at) >= ?"
             )
-            params = [to_iso(since)]
-        else:
-            source, params = "articles WHERE 1", []
+            params.append(to_iso(window.start))
         restrict = ""
         if among is not None:
             if not among:
                 return []
             restrict = f" AND story_id IN ({','.join('?' * len(among))})"
-        # the time index picks the few recent rows; grouping them by story is then cheap
+            params.extend(among)
+        followed = "g.followed DESC, " if followed_first else ""
+        # the time index picks the window's rows; grouping them by story is then cheap
         rows = await self._rows(
-            "SELECT story_id, MAX(w) AS latest FROM ("
-            f"  SELECT story_id, COALESCE(published_at, fetched_at) AS w FROM {source} "
-            f"  AND story_id IS NOT NULL AND near_duplicate_of IS NULL{restrict}"
-            ") GROUP BY story_id ORDER BY latest DESC LIMIT ?",
-            (*params, *(among or ()), limit),
+            "SELECT g.story_id, g.outlets, g.articles, g.total, g.latest, g.followed FROM ("
+            "  SELECT w.story_id AS story_id, COUNT(DISTINCT w.outlet) "
+            "    + MAX(CASE WHEN w.outlet IS NULL THEN 1 ELSE 0 END) AS outlets, "
+            "    COUNT(*) AS articles, s.article_count AS total, MAX(w.at) AS latest, "
+            "    CASE WHEN f.story_id IS NULL THEN 0 ELSE 1 END AS followed "
+            "  FROM ("
+            "    SELECT story_id, outlet, COALESCE(published_at, fetched_at) AS at "
+            f"    FROM {source} AND story_id IS NOT NULL AND near_duplicate_of IS NULL{restrict}"
+            "  ) w JOIN stories s ON s.id = w.story_id AND s.merged_into IS NULL "
+            "  LEFT JOIN audience_stories f ON f.audience = ? AND f.story_id = w.story_id "
+            "  GROUP BY w.story_id, s.article_count, f.story_id"
+            f") g ORDER BY {followed}g.outlets DESC, g.articles DESC, "
+            "g.articles * 1.0 / g.total DESC, g.latest DESC, g.story_id DESC LIMIT ?",
+            (*params, audience, limit),
         )
-        return await self.resolve_stories([int(r[0]) for r in rows])
+        return [
+            StoryActivity(
+                story_id=int(r[0]),
+                outlets=int(r[1]),
+                articles=int(r[2]),
+                total=int(r[3]),
+                latest=_need(r[4]),
+                followed=bool(r[5]),
+            )
+            for r in rows
+        ]
 
     async def delivery_count(self, audience: str | None = None) -> int:
         sql, params = "SELECT COUNT(*) FROM deliveries", ()
@@ -1146,6 +1227,15 @@ class Writer:
             self.conn.execute(
                 f"UPDATE {table} SET story_id = ? WHERE story_id = ?", (keep.id, gone.id)
             )
+        # an audience briefed on either story follows the merged one
+        self.conn.execute(
+            "INSERT INTO audience_stories (audience, story_id, delivery_id) "
+            "SELECT audience, ?, delivery_id FROM audience_stories WHERE story_id = ? "
+            "ON CONFLICT (audience, story_id) DO UPDATE SET delivery_id = excluded.delivery_id "
+            "WHERE excluded.delivery_id > audience_stories.delivery_id",
+            (keep.id, gone.id),
+        )
+        self.conn.execute("DELETE FROM audience_stories WHERE story_id = ?", (gone.id,))
         self.conn.execute(
             "UPDATE stories SET merged_into = ?, article_count = 0 WHERE id = ?", (keep.id, gone.id)
         )
