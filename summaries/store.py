@@ -248,14 +248,15 @@ class StoryActivity:
     story_id: int
     outlets: int  # distinct outlets of its original articles in the window (unknown: one)
     articles: int  # its original articles in the window
-    total: int  # all its articles
-    latest: datetime  # its latest coverage in the window
+    arrived: int  # its articles in the window, syndicated copies included
+    total: int  # all its articles, syndicated copies included
+    latest: datetime  # its latest original coverage in the window
     followed: bool  # the audience was briefed on it before
 
     @property
     def growth(self) -> float:
         """The share of the story that is in the window (1.0: a story new in the window)."""
-        return self.articles / max(self.total, 1)
+        return self.arrived / max(self.total, 1)
 
 
 _ARTICLE_COLS = (
@@ -726,7 +727,9 @@ class Store:
 
         Per story: distinct outlets among its original articles in the window (articles with
         no known outlet count as one outlet together: they may all come from one), original
-        articles in the window, and whether `audience` was briefed on it before. Order:
+        articles in the window, its growth (the share of all its articles, syndicated copies
+        included, that is in the window) and whether `audience` was briefed on it before. A
+        story whose only articles in the window are syndicated copies did not move. Order:
         (followed first, with `followed_first`), outlets, articles, growth (the share of the
         story that is in the window), latest coverage, id; all descending.
 
@@ -757,22 +760,25 @@ class Store:
                 return []
             restrict = f" AND story_id IN ({','.join('?' * len(among))})"
             params.extend(among)
-        followed = "g.followed DESC, " if followed_first else ""
-        # the time index picks the window's rows; grouping them by story is then cheap
+        followed = "followed DESC, " if followed_first else ""
+        # the time index picks the window's rows, grouped by story first; then one key
+        # lookup per story for its size and whether the audience follows it
         rows = await self._rows(
-            "SELECT g.story_id, g.outlets, g.articles, g.total, g.latest, g.followed FROM ("
-            "  SELECT w.story_id AS story_id, COUNT(DISTINCT w.outlet) "
-            "    + MAX(CASE WHEN w.outlet IS NULL THEN 1 ELSE 0 END) AS outlets, "
-            "    COUNT(*) AS articles, s.article_count AS total, MAX(w.at) AS latest, "
-            "    CASE WHEN f.story_id IS NULL THEN 0 ELSE 1 END AS followed "
+            "SELECT g.story_id, g.outlets, g.articles, g.arrived, s.article_count, g.latest, "
+            "CASE WHEN f.story_id IS NULL THEN 0 ELSE 1 END AS followed FROM ("
+            "  SELECT story_id, COUNT(DISTINCT CASE WHEN original = 1 THEN outlet END) "
+            "    + MAX(CASE WHEN original = 1 AND outlet IS NULL THEN 1 ELSE 0 END) AS outlets, "
+            "    SUM(original) AS articles, COUNT(*) AS arrived, "
+            "    MAX(CASE WHEN original = 1 THEN at END) AS latest "
             "  FROM ("
-            "    SELECT story_id, outlet, COALESCE(published_at, fetched_at) AS at "
-            f"    FROM {source} AND story_id IS NOT NULL AND near_duplicate_of IS NULL{restrict}"
-            "  ) w JOIN stories s ON s.id = w.story_id AND s.merged_into IS NULL "
-            "  LEFT JOIN audience_stories f ON f.audience = ? AND f.story_id = w.story_id "
-            "  GROUP BY w.story_id, s.article_count, f.story_id"
-            f") g ORDER BY {followed}g.outlets DESC, g.articles DESC, "
-            "g.articles * 1.0 / g.total DESC, g.latest DESC, g.story_id DESC LIMIT ?",
+            "    SELECT story_id, outlet, COALESCE(published_at, fetched_at) AS at, "
+            "      CASE WHEN near_duplicate_of IS NULL THEN 1 ELSE 0 END AS original "
+            f"    FROM {source} AND story_id IS NOT NULL{restrict}"
+            "  ) w GROUP BY story_id"
+            ") g JOIN stories s ON s.id = g.story_id AND s.merged_into IS NULL "
+            "LEFT JOIN audience_stories f ON f.audience = ? AND f.story_id = g.story_id "
+            f"WHERE g.articles > 0 ORDER BY {followed}g.outlets DESC, g.articles DESC, "
+            "g.arrived * 1.0 / s.article_count DESC, g.latest DESC, g.story_id DESC LIMIT ?",
             (*params, audience, limit),
         )
         return [
@@ -780,9 +786,10 @@ class Store:
                 story_id=int(r[0]),
                 outlets=int(r[1]),
                 articles=int(r[2]),
-                total=int(r[3]),
-                latest=_need(r[4]),
-                followed=bool(r[5]),
+                arrived=int(r[3]),
+                total=int(r[4]),
+                latest=_need(r[5]),
+                followed=bool(r[6]),
             )
             for r in rows
         ]

@@ -116,6 +116,10 @@ async def test_whats_new_puts_the_followed_story_that_moved_first_and_brief_weig
     # the reservoir was briefed and moved (one article): first; then two outlets; then one
     # article each, later first; the library has nothing new
     assert [b.story_id for b in update.stories] == [reservoir, tunnel, comet, orchard]
+    # a digest's topics pick stories, ranked together: the comet's topic comes first but the
+    # tunnel has two outlets
+    digest = await room.whats_new("cli:desk", topics=["comet", "Tarnholm"])
+    assert [b.story_id for b in digest.stories] == [tunnel, comet]
 
     briefing = await room.brief("cli:desk", record=False)
     # a briefing is the big picture: with one new article each, the stories that are new in
