@@ -112,3 +112,120 @@ def write_json(path: Path | None, payload: dict[str, Any]) -> None:
 def quiet_logging() -> None:
     """Keep library logging out of the tables (warnings and worse only)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+# ====================================================================== PostgreSQL side by side
+
+
+class Postgres:
+    """The PostgreSQL side of a benchmark run (`--db URL`, or `--db temp` for a throw-away one).
+
+    URL names a database the benchmark may create other databases from (CREATE DATABASE
+    rights). Each cached SQLite store is copied once into `bench_<name>` with
+    `briefbot migrate`'s copy (kept on a real server for later runs), and every measured run
+    gets its own `CREATE DATABASE ... TEMPLATE` copy of it, dropped afterwards. The server's
+    processes are not pinned to CPU 0: on a shared machine they compete for the other core.
+    """
+
+    def __init__(self, spec: str) -> None:
+        self.cluster: Any = None
+        if spec == "temp":
+            from bench.pgcluster import TempCluster
+
+            self.cluster = TempCluster().start()
+            self.admin_url = self.cluster.url()
+        else:
+            self.admin_url = spec
+        self._made: list[str] = []
+
+    def url(self, name: str) -> str:
+        return self.admin_url.rsplit("/", 1)[0] + "/" + name
+
+    def _admin(self, sql: str) -> list[tuple[Any, ...]]:
+        from summaries.pgstore import connect_sync
+
+        conn = connect_sync(self.admin_url)
+        try:
+            cur = conn.execute(sql)  # type: ignore[arg-type]
+            return list(cur.fetchall()) if cur.description else []
+        finally:
+            conn.close()
+
+    def _exists(self, name: str) -> bool:
+        return bool(self._admin(f"SELECT 1 FROM pg_database WHERE datname = '{name}'"))
+
+    def base(self, sqlite_store: Path) -> str:
+        """The database holding a copy of `sqlite_store` (made once)."""
+        import asyncio
+
+        from summaries.pgstore import copy_sqlite_to_postgres
+        from summaries.store import Store
+
+        name = "bench_" + "".join(c if c.isalnum() else "_" for c in sqlite_store.stem).lower()
+        if self._exists(name):
+            return name
+        print(f"copying {sqlite_store.name} into PostgreSQL {name} (once)", file=sys.stderr)
+        self._admin(f'DROP DATABASE IF EXISTS "{name}_tmp"')
+        self._admin(f'CREATE DATABASE "{name}_tmp"')
+
+        async def migrate() -> None:
+            async with Store(self.url(f"{name}_tmp")):
+                pass
+
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1) as pool:  # callers may be inside an event loop
+            pool.submit(asyncio.run, migrate()).result()
+        copies = copy_sqlite_to_postgres(str(sqlite_store), self.url(f"{name}_tmp"))
+        bad = [c.table for c in copies if not c.ok]
+        if bad:
+            raise SystemExit(f"the PostgreSQL copy of {sqlite_store} differs in {bad}")
+        self._admin(f'ALTER DATABASE "{name}_tmp" RENAME TO "{name}"')
+        conn_url = self.url(name)
+        from summaries.pgstore import connect_sync
+
+        conn = connect_sync(conn_url)
+        try:
+            conn.execute("VACUUM ANALYZE")
+        finally:
+            conn.close()
+        return name
+
+    def copy_of(self, sqlite_store: Path | None, name: str) -> str:
+        """A fresh database for one run: a copy of `sqlite_store`'s rows, or empty (None)."""
+        template = self.base(sqlite_store) if sqlite_store is not None else None
+        self.drop(name)
+        clause = f' TEMPLATE "{template}" STRATEGY FILE_COPY' if template else ""
+        self._admin(f'CREATE DATABASE "{name}"{clause}')
+        self._made.append(name)
+        return self.url(name)
+
+    def size_bytes(self, name: str) -> int:
+        return int(self._admin(f"SELECT pg_database_size('{name}')")[0][0])
+
+    def drop(self, name: str) -> None:
+        self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def close(self) -> None:
+        for name in self._made:
+            try:
+                self.drop(name)
+            except Exception:  # the server is going away anyway
+                log.debug("could not drop %s", name, exc_info=True)
+        if self.cluster is not None:
+            self.cluster.stop()
+
+
+def backends(spec: str | None) -> list[tuple[str, Postgres | None]]:
+    """("SQLite", None) and, with `--db`, ("PostgreSQL", Postgres(spec))."""
+    out: list[tuple[str, Postgres | None]] = [("SQLite", None)]
+    if spec:
+        out.append(("PostgreSQL", Postgres(spec)))
+    return out
+
+
+DB_HELP = (
+    "also run on PostgreSQL: a postgresql://user@host:port/db URL (CREATE DATABASE rights; "
+    "password from $BRIEFBOT_DB_PASSWORD) or 'temp' for a throw-away local cluster; SQLite "
+    "and PostgreSQL are then printed side by side on the same corpus"
+)

@@ -482,9 +482,7 @@ async def build_store(
             statuses[result.status] = statuses.get(result.status, 0) + 1
             if progress is not None and i % 1000 == 0:
                 progress(i, time.perf_counter() - start)
-        stories = await room.store.run_sync(
-            lambda c: c.execute("SELECT count(*) FROM stories").fetchone()[0]
-        )
+        stories = (await room.store._rows("SELECT count(*) FROM stories"))[0][0]
     seconds = time.perf_counter() - start
     return {
         "articles": n,

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python bench/ingest.py [--n 2000] [--html-n 500] [--base 100000] [--json PATH] [--quick]
+    python bench/ingest.py [--n 2000] [--html-n 500] [--base 100000] [--db URL|temp] [--json PATH] [--quick]
 
 Four runs, each in its own process pinned to one core (CPU 0), so peak memory is per run:
 
@@ -21,6 +21,8 @@ Reported: articles/s over the run and over its second half ("sustained"), the sh
 each phase (read+clean/extract, prepare = sentences/stems/hashes, write = duplicate checks and
 inserts, of which story assignment), statuses, and peak RSS of the process.
 Targets: text into the full store >= 200 articles/s sustained; peak memory < 500 MB.
+With ``--db``, the same four runs go into PostgreSQL databases (an empty one, and a copy of the
+cached store made with `briefbot migrate`'s copy) and the two backends are printed side by side.
 """
 
 from __future__ import annotations
@@ -42,7 +44,10 @@ if str(ROOT) not in sys.path:
 
 from bench import corpus  # noqa: E402
 from bench.common import (  # noqa: E402
+    DB_HELP,
     DEFAULT_DATA,
+    Postgres,
+    backends,
     peak_rss_mb,
     pin_one_core,
     quiet_logging,
@@ -85,7 +90,7 @@ class Phases:
         return timed
 
 
-async def _run_child(kind: str, files: list[str], db: Path) -> dict[str, Any]:
+async def _run_child(kind: str, files: list[str], db: Path | str) -> dict[str, Any]:
     from summaries import newsroom as newsroom_module
     from summaries import stories as stories_module
     from summaries.newsroom import Newsroom
@@ -131,16 +136,23 @@ def child(argv: list[str]) -> int:
     pin_one_core()
     quiet_logging()
     files = Path(listing).read_text().split("\n")
-    result = asyncio.run(_run_child(kind, [f for f in files if f], Path(db)))
+    target: Path | str = db if db.startswith("postgresql://") else Path(db)
+    result = asyncio.run(_run_child(kind, [f for f in files if f], target))
     print(json.dumps(result))
     return 0
 
 
-def _measure(kind: str, files: list[Path], base: Path | None, work: Path) -> dict[str, Any]:
-    db = work / f"{kind}-{'full' if base else 'empty'}.db"
-    corpus.remove_db(db)
-    if base is not None:
-        corpus.copy_store(base, db)
+def _measure(
+    kind: str, files: list[Path], base: Path | None, work: Path, pg: Postgres | None = None
+) -> dict[str, Any]:
+    db: Path | str = work / f"{kind}-{'full' if base else 'empty'}.db"
+    if pg is not None:
+        db = pg.copy_of(base, f"ingest_{kind}_{'full' if base else 'empty'}")
+    else:
+        assert isinstance(db, Path)
+        corpus.remove_db(db)
+        if base is not None:
+            corpus.copy_store(base, db)
     listing = work / f"{kind}.list"
     listing.write_text("\n".join(str(p) for p in files))
     done = subprocess.run(
@@ -152,7 +164,8 @@ def _measure(kind: str, files: list[Path], base: Path | None, work: Path) -> dic
     if done.returncode != 0:
         sys.stderr.write(done.stderr)
         raise SystemExit(f"ingest run {kind} failed")
-    corpus.remove_db(db)
+    if isinstance(db, Path):
+        corpus.remove_db(db)
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
@@ -171,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quick", action="store_true", help="150 text / 40 HTML, 1,000-article store"
     )
+    parser.add_argument("--db", metavar="URL|temp", help=DB_HELP)
     args = parser.parse_args(argv)
     quiet_logging()
     if not (args.data / "News Articles").is_dir():
@@ -181,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     pinned = pin_one_core()
     base = corpus.cached_store(args.base, seed=args.seed, data_dir=args.data)
     rows: list[dict[str, Any]] = []
+    sides = backends(args.db)
     with tempfile.TemporaryDirectory(prefix="briefbot-ingest-") as tmp:
         work = Path(tmp)
         seed = args.seed + INGEST_SEED_OFFSET
@@ -188,15 +203,22 @@ def main(argv: list[str] | None = None) -> int:
         html_files = corpus.write_files(
             args.html_n, work / "html", seed=seed, fmt="html", data_dir=args.data
         )
-        for kind, files in (("text", text_files), ("html", html_files)):
-            for store in (None, base):
-                result = _measure(kind, files, store, work)
-                rows.append(result)
-                print(
-                    f"... {kind} into {result['store_before']:,}: {result['rate']:.0f}/s",
-                    file=sys.stderr,
-                    flush=True,
-                )
+        for backend, pg in sides:
+            try:
+                for kind, files in (("text", text_files), ("html", html_files)):
+                    for store in (None, base):
+                        result = _measure(kind, files, store, work, pg)
+                        result["backend"] = backend
+                        rows.append(result)
+                        print(
+                            f"... {backend} {kind} into {result['store_before']:,}: "
+                            f"{result['rate']:.0f}/s",
+                            file=sys.stderr,
+                            flush=True,
+                        )
+            finally:
+                if pg is not None:
+                    pg.close()
 
     def share(r: dict[str, Any], phase: str) -> str:
         return f"{100 * r['phases_s'][phase] / r['seconds']:.0f}%"
@@ -204,10 +226,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nIngest throughput, one core ({pinned}); files from seed {args.seed + 1}")
     print(
         table(
-            ["path", "store", "articles", "art/s", "sustained", "read", "prepare", "write",
-             "(stories)", "stored", "dup", "peak MB"],
+            ["backend", "path", "store", "articles", "art/s", "sustained", "read", "prepare",
+             "write", "(stories)", "stored", "dup", "peak MB"],
             [
-                [r["kind"], r["store_before"], r["articles"], r["rate"], r["sustained_rate"],
+                [r["backend"], r["kind"], r["store_before"], r["articles"], r["rate"], r["sustained_rate"],
                  share(r, "read"), share(r, "prepare"), share(r, "write"), share(r, "stories"),
                  r["statuses"].get("stored", 0), r["statuses"].get("duplicate", 0),
                  r["peak_rss_mb"]]
@@ -215,7 +237,16 @@ def main(argv: list[str] | None = None) -> int:
             ],
         )
     )  # fmt: skip
-    full_text = next(r for r in rows if r["kind"] == "text" and r["store_before"] > 0)
+    full_texts = {r["backend"]: r for r in rows if r["kind"] == "text" and r["store_before"] > 0}
+    if len(full_texts) > 1:
+        print("\nSide by side: text into the full store, sustained articles/s")
+        print(
+            table(
+                ["backend", "sustained art/s", "target"],
+                [[b, r["sustained_rate"], f">= {TARGET_RATE:.0f}"] for b, r in full_texts.items()],
+            )
+        )
+    full_text = full_texts["SQLite"]
     rate_ok = (full_text["sustained_rate"] or 0) >= TARGET_RATE
     peak = max(r["peak_rss_mb"] for r in rows)
     mem_ok = peak < TARGET_RSS_MB

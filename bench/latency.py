@@ -2,7 +2,7 @@
 
 Usage::
 
-    python bench/latency.py [--sizes 10000,100000] [--calls 20] [--json PATH] [--quick]
+    python bench/latency.py [--sizes 10000,100000] [--calls 20] [--db URL|temp] [--json PATH] [--quick]
 
 For each size, the cached generated store (bench/corpus.py; built first when missing) is copied
 to a temporary file and opened with a `Newsroom` whose clock stands just after the corpus ends.
@@ -19,6 +19,7 @@ at a time, as the Discord commands make them:
 Audiences, topics (words of story titles), story ids and queries are drawn with a seeded RNG.
 One warm-up call per operation is not counted. Also reported: the database size.
 Target: p95 < 300 ms for every operation at 100k articles, on one core (CPU 0).
+With ``--db``, the same stores are copied into PostgreSQL and measured the same way.
 """
 
 from __future__ import annotations
@@ -42,7 +43,10 @@ if str(ROOT) not in sys.path:
 
 from bench import corpus  # noqa: E402
 from bench.common import (  # noqa: E402
+    DB_HELP,
     DEFAULT_DATA,
+    Postgres,
+    backends,
     peak_rss_mb,
     percentile,
     pin_one_core,
@@ -69,8 +73,7 @@ class Clock:
 
 
 async def _scalar_list(room: Newsroom, sql: str) -> list[Any]:
-    rows = await room.store.run_sync(lambda c: c.execute(sql).fetchall())
-    return [r[0] for r in rows]
+    return [r[0] for r in await room.store._rows(sql)]
 
 
 def _topic_word(title: str) -> str | None:
@@ -153,10 +156,16 @@ def _answer_size(out: Any) -> int:
     return len(getattr(out, "summary", ())) + len(getattr(out, "new", ()))
 
 
-async def _measure(size: int, calls: int, source: Path) -> dict[str, Any]:
+async def _measure(size: int, calls: int, source: Path, pg: Postgres | None) -> dict[str, Any]:
     db_size = corpus.db_bytes(source)
     with tempfile.TemporaryDirectory(prefix="briefbot-latency-") as tmp:
-        db = corpus.copy_store(source, Path(tmp) / "store.db")
+        db: Path | str
+        if pg is None:
+            db = corpus.copy_store(source, Path(tmp) / "store.db")
+        else:
+            name = f"latency_{size}"
+            db = pg.copy_of(source, name)
+            db_size = pg.size_bytes(name)
         clock = Clock(corpus.CLOCK_AFTER - timedelta(hours=BRIEFED_HOURS_AGO))
         async with Newsroom(db, clock=clock) as room:
             articles = await room.store.article_count()
@@ -213,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--quick", action="store_true", help="1k and 2k stores, 8 calls each")
+    parser.add_argument("--db", metavar="URL|temp", help=DB_HELP)
     args = parser.parse_args(argv)
     quiet_logging()
     if not (args.data / "News Articles").is_dir():
@@ -224,8 +234,46 @@ def main(argv: list[str] | None = None) -> int:
     sources = {
         size: corpus.cached_store(size, seed=args.seed, data_dir=args.data) for size in sizes
     }
-    runs = [asyncio.run(_measure(size, calls, sources[size])) for size in sizes]
+    by_backend: dict[str, list[dict[str, Any]]] = {}
+    for backend, pg in backends(args.db):
+        try:
+            by_backend[backend] = [
+                asyncio.run(_measure(size, calls, sources[size], pg)) for size in sizes
+            ]
+        finally:
+            if pg is not None:
+                pg.close()
+    for backend, runs in by_backend.items():
+        if len(by_backend) > 1:
+            print(f"\n=== {backend}")
+        _report(runs, calls, pinned, args)
+    if len(by_backend) > 1:
+        largest = sizes[-1]
+        names = list(next(iter(by_backend.values()))[-1]["ops"])
+        print(f"\nSide by side, p95 ms @{largest:,} (target < {TARGET_P95_MS:.0f} ms)")
+        print(
+            table(
+                ["operation", *by_backend],
+                [
+                    [n, *(runs[-1]["ops"][n]["p95_ms"] for runs in by_backend.values())]
+                    for n in names
+                ],
+            )
+        )
+    write_json(
+        args.json,
+        {
+            "benchmark": "latency",
+            "pinned": pinned,
+            "quick": args.quick,
+            "calls": calls,
+            "backends": by_backend,
+        },
+    )
+    return 0
 
+
+def _report(runs: list[dict[str, Any]], calls: int, pinned: str, args: argparse.Namespace) -> None:
     names = list(runs[0]["ops"])
     print(f"\nAnswer latency in ms, in process, one core ({pinned}); {calls} calls per operation")
     headers = ["operation"]
@@ -264,21 +312,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         print("(quick mode: small stores; the target is for 100,000 articles)")
     print(f"peak memory {peak_rss_mb():.0f} MB")
-    write_json(
-        args.json,
-        {
-            "benchmark": "latency",
-            "pinned": pinned,
-            "quick": args.quick,
-            "calls": calls,
-            "runs": runs,
-            "targets": {
-                name: {"target_p95_ms": TARGET_P95_MS, "p95_ms": p95, "pass": ok}
-                for name, p95, ok in checks
-            },
-        },
-    )
-    return 0
 
 
 if __name__ == "__main__":

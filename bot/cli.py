@@ -45,7 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Start with `briefbot demo`, then `briefbot shell`. Every command has --help.",
     )
     parser.add_argument(
-        "--db", metavar="PATH", help="SQLite database file (default: [store] path, ./briefbot.db)"
+        "--db",
+        metavar="PATH|URL",
+        help="SQLite database file or postgresql://user@host:port/db (password from "
+        "$BRIEFBOT_DB_PASSWORD or $PGPASSWORD; default: [store] url/path, ./briefbot.db)",
     )
     parser.add_argument(
         "--config",
@@ -139,7 +142,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="also run feed polling and digests, printing digests here",
     )
 
-    sub.add_parser("run", help="run the Discord bot (token from $BRIEFBOT_DISCORD_TOKEN)")
+    p = sub.add_parser(
+        "run",
+        help="run the Discord bot (token from $BRIEFBOT_DISCORD_TOKEN)",
+        description="Connect to Discord and answer commands; one of the processes on the "
+        "database also runs the scheduler (feed polls, digests). Several processes: give each "
+        "its own --shards of the same --shard-count, on one PostgreSQL database.",
+    )
+    p.add_argument(
+        "--shards",
+        metavar="IDS",
+        help="comma-separated shard ids this process runs, e.g. 0,1 (needs --shard-count)",
+    )
+    p.add_argument(
+        "--shard-count",
+        type=_positive_int,
+        metavar="N",
+        help="total shards of the bot across all processes (alone: run all N here)",
+    )
 
     p = sub.add_parser("sync", help="publish slash commands to Discord (globally or to one guild)")
     p.add_argument("--guild", type=_positive_int, help="guild id: instant, for development")
@@ -157,6 +177,19 @@ def build_parser() -> argparse.ArgumentParser:
     fr.add_argument("feed")
     fp = fsub.add_parser("poll", help="poll a feed now")
     fp.add_argument("id", type=_positive_int)
+
+    p = sub.add_parser(
+        "migrate",
+        help="copy a SQLite store into an empty PostgreSQL database",
+        description="Copy every row of a SQLite store (sqlite:PATH or a path) into an empty "
+        "PostgreSQL database (postgresql://user@host:port/db; the password comes from "
+        "$BRIEFBOT_DB_PASSWORD or $PGPASSWORD). Both schemas are brought to the latest "
+        "version first. Prints each table's row counts and checksum on both sides; exit "
+        "code 1 when any differs. The SQLite file is only read.",
+    )
+    p.add_argument("source", metavar="sqlite:PATH")
+    p.add_argument("dest", metavar="postgresql://…")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     p = sub.add_parser("schedule", help="upcoming feed polls and digests (local and UTC times)")
     p.add_argument("--json", action="store_true")
@@ -295,10 +328,13 @@ async def dispatch(args: argparse.Namespace, settings: Settings, out: TextIO) ->
         return await run_demo(out)
     if command == "summarize":
         return await _summarize(args, settings, out)
+    if command == "migrate":
+        return await _migrate(args, out)
     if command == "run":
-        from bot.discord_app import run_bot
+        from bot.discord_app import parse_shards, run_bot
 
-        return await run_bot(settings)
+        shards = parse_shards(args.shards, args.shard_count)
+        return await run_bot(settings, shards=shards)
     if command == "sync":
         from bot.discord_app import sync_commands
 
@@ -497,6 +533,58 @@ async def _whatsnew(
         _print_json(output.briefing_json(briefing), out)
     else:
         out.write(render.to_text(render.briefing_reply(briefing, whats_new=True, surface="cli")))
+    return EXIT_OK
+
+
+async def _migrate(args: argparse.Namespace, out: TextIO) -> int:
+    from tqdm import tqdm
+
+    from bot.settings import database_target
+    from summaries.pgstore import copy_sqlite_to_postgres
+    from summaries.store import Store, redact
+
+    source = database_target(args.source, "source")
+    dest = database_target(args.dest, "destination")
+    if not isinstance(source, Path):
+        raise InvalidInput("the source must be a SQLite store: sqlite:PATH")
+    if not isinstance(dest, str):
+        raise InvalidInput("the destination must be a PostgreSQL URL: postgresql://user@host/db")
+    if not source.is_file():
+        raise InvalidInput(f"no SQLite database at {source}")
+    for target in (source, dest):  # both at the latest schema version
+        async with Store(target):
+            pass
+    bar = tqdm(unit="row", unit_scale=True, file=sys.stderr, disable=args.no_progress or None)
+
+    def counted(total: int) -> None:
+        bar.total = total
+        bar.refresh()
+
+    def progress(table: str, rows: int) -> None:
+        bar.set_description(table, refresh=False)
+        bar.update(rows)
+
+    try:
+        copies = await asyncio.to_thread(
+            copy_sqlite_to_postgres, str(source), dest, progress=progress, counted=counted
+        )
+    finally:
+        bar.close()
+    width = max(len(c.table) for c in copies)
+    print(f"copied {source} to {redact(dest)}", file=out)
+    print(f"{'table':<{width}}  {'sqlite rows':>11}  {'postgres rows':>13}  checksum", file=out)
+    for c in copies:
+        mark = "same" if c.ok else f"DIFFERENT (postgres {c.dest_checksum[:16]})"
+        print(
+            f"{c.table:<{width}}  {c.source_rows:>11,}  {c.dest_rows:>13,}  "
+            f"{c.source_checksum[:16]} {mark}",
+            file=out,
+        )
+    bad = [c.table for c in copies if not c.ok]
+    if bad:
+        print(f"briefbot: tables differ after the copy: {', '.join(bad)}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"all {len(copies)} tables match ({sum(c.dest_rows for c in copies):,} rows)", file=out)
     return EXIT_OK
 
 

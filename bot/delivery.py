@@ -4,22 +4,11 @@ from __future__ import annotations
 
 import logging
 
+from summaries.errors import DeliveryFailed
+
+__all__ = ["DeliveryFailed", "parse_audience"]
+
 log = logging.getLogger(__name__)
-
-
-class DeliveryFailed(Exception):
-    """A message could not be posted to an audience.
-
-    `reason` is one line a user can read ("missing permission to post in this channel",
-    "channel not found", "this user does not accept direct messages"). `permanent` is True when
-    retrying will not help until someone changes something (Forbidden, NotFound); the scheduler
-    records it and stops retrying, instead of trying again every minute.
-    """
-
-    def __init__(self, reason: str, *, permanent: bool = True) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.permanent = permanent
 
 
 def parse_audience(audience: str) -> tuple[str, int | str]:

@@ -11,6 +11,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import discord
@@ -75,7 +76,12 @@ class BriefBot(commands.Bot):
     """
 
     def __init__(
-        self, room: Newsroom, settings: Any = None, *, services: Sequence[ServiceFactory] = ()
+        self,
+        room: Newsroom,
+        settings: Any = None,
+        *,
+        services: Sequence[ServiceFactory] = (),
+        **client_options: Any,
     ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -83,6 +89,7 @@ class BriefBot(commands.Bot):
             tree_cls=BriefTree,
             help_command=None,
             allowed_mentions=NO_MENTIONS,
+            **client_options,
         )
         self.room = room
         self.settings = settings
@@ -123,6 +130,77 @@ class BriefBot(commands.Bot):
         if self.user is not None and message.author.id == self.user.id:
             return
         await handle_dm(self.cmds, message)
+
+
+class ShardedBriefBot(BriefBot, commands.AutoShardedBot):
+    """briefbot on some of the bot's shards (`briefbot run --shards 0,1 --shard-count 4`).
+
+    Discord sends each shard the events of its own servers (guild id >> 22 % shard count) and
+    direct messages to shard 0, so a process answers the interactions of the shards it runs.
+    Digests are posted over HTTP by whichever process leads the scheduler.
+    """
+
+
+@dataclass(frozen=True)
+class Shards:
+    """Which shards this process runs: `ids` of `count` (None: one unsharded connection)."""
+
+    ids: tuple[int, ...]
+    count: int
+
+    @property
+    def label(self) -> str:
+        return f"shards {','.join(map(str, self.ids))} of {self.count}"
+
+
+def parse_shards(shards: str | None, shard_count: int | None) -> Shards | None:
+    """Validate `--shards` / `--shard-count`.
+
+    Raises:
+        InvalidInput: One clear line for a bad list, a missing count, or an id out of range.
+    """
+    from summaries.errors import InvalidInput
+
+    if shards is None and shard_count is None:
+        return None
+    if shard_count is None:
+        raise InvalidInput("--shards needs --shard-count (the total number of shards of the bot)")
+    if shard_count < 1:
+        raise InvalidInput(f"--shard-count must be at least 1, got {shard_count}")
+    if shards is None:
+        return Shards(tuple(range(shard_count)), shard_count)
+    ids: list[int] = []
+    for part in shards.split(","):
+        part = part.strip()
+        if not part.isdigit():
+            raise InvalidInput(
+                f"--shards {shards!r}: {part!r} is not a shard id (use numbers: --shards 0,1)"
+            )
+        value = int(part)
+        if value >= shard_count:
+            raise InvalidInput(
+                f"--shards {shards!r}: shard {value} does not exist with --shard-count "
+                f"{shard_count} (ids are 0 to {shard_count - 1})"
+            )
+        if value in ids:
+            raise InvalidInput(f"--shards {shards!r}: shard {value} is listed twice")
+        ids.append(value)
+    return Shards(tuple(sorted(ids)), shard_count)
+
+
+def build_bot(
+    room: Newsroom,
+    settings: Any,
+    *,
+    services: Sequence[ServiceFactory] = (),
+    shards: Shards | None = None,
+) -> BriefBot:
+    """The client for `briefbot run`: one connection, or an AutoShardedBot on `shards`."""
+    if shards is None:
+        return BriefBot(room, settings, services=services)
+    return ShardedBriefBot(
+        room, settings, services=services, shard_ids=list(shards.ids), shard_count=shards.count
+    )
 
 
 async def handle_dm(cmds: Commands, message: Any) -> None:
@@ -183,11 +261,19 @@ async def explain_error(interaction: Any, error: BaseException) -> None:
 
 
 async def post_briefing(
-    client: Any, audience: str, briefing: Briefing, *, label: str = "Daily digest"
+    client: Any,
+    audience: str,
+    briefing: Briefing,
+    *,
+    label: str = "Daily digest",
+    nonce: str | None = None,
 ) -> None:
     """Post a briefing (a digest) to a channel ("channel:<id>") or a user's DMs ("user:<id>").
 
     Only posts; recording the delivery is the caller's job (it knows the schedule key).
+    With a `nonce`, each message carries `nonce-<n>` with enforce_nonce: Discord creates no
+    second message with a nonce it saw in the last minutes, so a digest retried after a crash
+    (same delivery, same nonce) is not shown twice.
 
     Raises:
         DeliveryFailed: With a one-line reason; `permanent` for Forbidden/NotFound (fix the
@@ -209,8 +295,9 @@ async def post_briefing(
                 raise DeliveryFailed(f"channel {ident} cannot receive messages")
         else:
             target = client.get_user(ident) or await client.fetch_user(ident)
-        for out in render.to_messages(reply):
-            await target.send(out.content, embeds=out.embeds, allowed_mentions=NO_MENTIONS)
+        for n, out in enumerate(render.to_messages(reply)):
+            extra: dict[str, Any] = {"nonce": f"{nonce}-{n}"[-25:]} if nonce else {}
+            await target.send(out.content, embeds=out.embeds, allowed_mentions=NO_MENTIONS, **extra)
     except discord.Forbidden as err:
         if kind == "user" or err.code == 50007:
             reason = f"{where} does not accept direct messages from the bot"
@@ -249,11 +336,18 @@ def _no_token() -> int:
     return EXIT_CONFIG
 
 
-async def run_bot(settings: Any, *, services: Sequence[ServiceFactory] | None = None) -> int:
+async def run_bot(
+    settings: Any,
+    *,
+    services: Sequence[ServiceFactory] | None = None,
+    shards: Shards | None = None,
+) -> int:
     """`briefbot run`: connect to Discord until stopped. Returns the exit code.
 
     Exit code 2 with one line on stderr when the token is missing or rejected. Commands are not
-    synced here (use `briefbot sync`).
+    synced here (use `briefbot sync`). With `shards`, only those shards connect; run one
+    process per group of shards, all on one PostgreSQL database (one of them leads the
+    scheduler).
     """
     token = settings.discord_token
     if not token:
@@ -261,7 +355,9 @@ async def run_bot(settings: Any, *, services: Sequence[ServiceFactory] | None = 
     logging.getLogger("discord.http").setLevel(logging.WARNING)
     factories = _default_services() if services is None else list(services)
     async with Newsroom(settings.db_path, config=settings.core) as room:
-        bot = BriefBot(room, settings, services=factories)
+        bot = build_bot(room, settings, services=factories, shards=shards)
+        if shards is not None:
+            log.info("connecting %s", shards.label)
         try:
             async with bot:
                 await bot.start(token)

@@ -16,20 +16,17 @@ Jobs:
   nonexistent/ambiguous local times as documented there). `coalesce=True`, `max_instances=1`,
   `misfire_grace_time` = the digest grace.
 
-Exactly once. A digest is keyed by (subscription, scheduled UTC instant). A run builds the
-"what is new" briefing, then *claims* the slot with `Newsroom.record_delivery(...,
-subscription_id=, scheduled_for=)` — an INSERT guarded by the deliveries table's UNIQUE key —
-and only the run that got the claim posts. So two overlapping runs (a late job and the start-up
-catch-up, two processes, a restart) never double-post. The claim comes *before* posting: a
-crash or a failed post after the claim means that digest is missed (logged, and for failures
-recorded on the subscription), never sent twice. The price: its stories count as shown, so the
-next digest does not repeat them.
+Exactly once, several processes, failover: see `summaries.schedule` (the core of it). Every
+process builds its jobs, but only the holder of the `scheduler:<kind>` lease runs them: the
+lease is renewed every `lease_s / 3`; when the holder dies another process takes it within
+`lease_s`, rebuilds the jobs and catches up on the digests that fell due meanwhile. Digest
+slots and feed polls are claimed in the database, so an overlap during a failover sends
+nothing twice.
 
-Failures. A post raising `bot.delivery.DeliveryFailed` (channel deleted, permission lost, DMs
-closed) or anything else is recorded with `Newsroom.mark_subscription_error` (shown by
-`/digest show`) and logged as a missed digest. It is not retried every minute: the next attempt is
-the next day's scheduled run, and `/digest set` clears the error. A later successful delivery
-clears it too.
+Failures. A post raising `DeliveryFailed` (channel deleted, permission lost, DMs closed) or
+anything else is recorded with `Newsroom.mark_subscription_error` (shown by `/digest show`) and
+logged as a missed digest. It is not retried every minute: the next attempt is the next day's
+scheduled run, and `/digest set` clears the error. A later successful delivery clears it too.
 
 Nothing new: with `when_nothing_new = "line"` one short line is posted ("Nothing new since your
 last briefing."); with "silent" nothing is posted. Either way the slot is recorded, so it is not
@@ -45,29 +42,51 @@ import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 
 from bot import render
-from bot.delivery import DeliveryFailed
 from bot.settings import Settings
 from summaries import digests
+from summaries import schedule as core
 from summaries.errors import BriefbotError, NotFound
 from summaries.feeds import MAX_CONCURRENT_POLLS, feed_interval, poll_due_feeds, poll_feed
 from summaries.models import Briefing, Feed, Subscription
 from summaries.newsroom import FeedPoll, Newsroom
+from summaries.schedule import (
+    CATCH_UP_LOOKBACK,
+    DigestOutcome,
+    DigestRules,
+    DigestStatus,
+    Lease,
+    Post,
+    UpcomingRun,
+    build_digest,
+    digest_detail,
+    feed_detail,
+    upcoming_runs,
+)
+
+__all__ = [
+    "CATCH_UP_LOOKBACK",
+    "BriefingScheduler",
+    "DigestOutcome",
+    "DigestStatus",
+    "Post",
+    "UpcomingRun",
+    "build_digest",
+    "deliver_digest",
+    "digest_detail",
+    "feed_detail",
+    "run_digest_once",
+    "run_due_digests",
+    "upcoming_runs",
+]
 
 log = logging.getLogger(__name__)
-
-Post = Callable[[str, Briefing | None, str | None], Awaitable[None]]
-"""`post(audience, briefing, text)`: deliver a digest. `briefing` is None for the one-line
-"nothing new" message; `text` is always the plain-text rendering (what the terminal prints)."""
-
-CATCH_UP_LOOKBACK = timedelta(days=7)
-"""How far back start-up looks for digests missed while the bot was down (to log them)."""
 
 RESYNC_INTERVAL_S = 60
 """How often jobs are reconciled with the database (picks up /feed add, /digest set, the CLI)."""
@@ -75,55 +94,7 @@ RESYNC_INTERVAL_S = 60
 SHUTDOWN_WAIT_S = 10.0
 """How long shutdown waits for a running poll or digest before cancelling it."""
 
-DigestStatus = Literal["sent", "nothing_new", "silent", "already_delivered", "failed", "skipped"]
-
-
-@dataclass(frozen=True)
-class DigestOutcome:
-    """What happened to one scheduled (or manual) digest.
-
-    Attributes:
-        audience: Who the digest is for.
-        subscription_id: The subscription (None for a manual run without one).
-        scheduled_for: The scheduled UTC instant (None for a manual run).
-        status: sent (stories posted), nothing_new (the one line posted), silent (nothing new,
-            nothing posted), already_delivered (another run claimed it), failed (claimed but
-            posting failed: a missed digest), skipped (later than the grace window).
-        detail: One line for logs and the CLI.
-        text: The plain text that was (or would have been) posted.
-    """
-
-    audience: str
-    subscription_id: int | None
-    scheduled_for: datetime | None
-    status: DigestStatus
-    detail: str = ""
-    text: str | None = None
-
-
-@dataclass(frozen=True)
-class UpcomingRun:
-    """The next run of one job, for `briefbot schedule`.
-
-    Attributes:
-        kind: "feed" or "digest".
-        id: Feed id or subscription id.
-        target: The feed URL, or the audience of the digest.
-        audience: The owning audience.
-        next_run_utc: When it runs (UTC).
-        next_run_local: The same instant in the digest's timezone (feeds: this machine's zone).
-        timezone: Name of the zone of `next_run_local`.
-        detail: "every 15 min", "failing 3×: …", "08:00 Europe/Berlin, topics: …".
-    """
-
-    kind: Literal["feed", "digest"]
-    id: int
-    target: str
-    audience: str
-    next_run_utc: datetime
-    next_run_local: datetime
-    timezone: str
-    detail: str
+_duration = core.duration
 
 
 @dataclass(frozen=True)
@@ -132,97 +103,16 @@ class TickReport:
 
     polls: tuple[FeedPoll, ...] = ()
     digests: tuple[DigestOutcome, ...] = field(default=())
+    leader: bool = True
 
 
-# ====================================================================== pure helpers
-
-
-def _duration(seconds: float) -> str:
-    s = int(seconds)
-    if s % 86400 == 0:
-        return f"{s // 86400} d"
-    if s % 3600 == 0:
-        return f"{s // 3600} h"
-    if s % 60 == 0:
-        return f"{s // 60} min"
-    return f"{s} s"
-
-
-def _local_zone(when: datetime) -> tuple[datetime, str]:
-    local = when.astimezone()
-    return local, local.tzname() or "local"
-
-
-def feed_detail(feed: Feed, default_interval_s: int, *, broken: bool = False) -> str:
-    """One line about a feed's schedule and health."""
-    text = f"every {_duration(feed_interval(feed, default_interval_s))}"
-    if feed.failures:
-        text += f", failing {feed.failures}×: {feed.last_error or 'unknown error'}"
-        if broken:
-            text += " (flagged: failing for a long time)"
-    return text
-
-
-def digest_detail(sub: Subscription) -> str:
-    """One line about a digest's schedule: "08:00 Europe/Berlin, topics: a, b"."""
-    text = f"{sub.local_time} {sub.timezone}"
-    if sub.topics:
-        text += f", topics: {', '.join(sub.topics)}"
-    if sub.last_error:
-        text += f", last delivery failed: {sub.last_error}"
-    return text
-
-
-def upcoming_runs(
-    feeds: Sequence[Feed],
-    subscriptions: Sequence[Subscription],
-    now: datetime,
-    *,
-    default_interval_s: int,
-    is_broken: Callable[[Feed], bool] | None = None,
-) -> list[UpcomingRun]:
-    """The next run of every feed and enabled digest, soonest first.
-
-    A feed that is due (or never polled) is listed at `now`.
-    """
-    runs: list[UpcomingRun] = []
-    for feed in feeds:
-        at = feed.next_poll_at if feed.next_poll_at and feed.next_poll_at > now else now
-        local, zone = _local_zone(at)
-        broken = is_broken(feed) if is_broken else False
-        runs.append(
-            UpcomingRun(
-                kind="feed",
-                id=feed.id,
-                target=feed.url,
-                audience=feed.audience,
-                next_run_utc=at.astimezone(UTC),
-                next_run_local=local,
-                timezone=zone,
-                detail=feed_detail(feed, default_interval_s, broken=broken),
-            )
-        )
-    for sub in subscriptions:
-        if not sub.enabled:
-            continue
-        try:
-            at = digests.next_run(sub.local_time, sub.timezone, now)
-        except BriefbotError as err:
-            log.warning("digest %s for %s has a bad schedule: %s", sub.id, sub.audience, err)
-            continue
-        runs.append(
-            UpcomingRun(
-                kind="digest",
-                id=sub.id,
-                target=sub.audience,
-                audience=sub.audience,
-                next_run_utc=at,
-                next_run_local=at.astimezone(ZoneInfo(sub.timezone)),
-                timezone=sub.timezone,
-                detail=digest_detail(sub),
-            )
-        )
-    return sorted(runs, key=lambda r: (r.next_run_utc, r.kind, r.id))
+def rules_of(settings: Settings) -> DigestRules:
+    """The digest rules of the settings."""
+    return DigestRules(
+        grace_s=settings.digest_grace_s,
+        when_nothing_new=settings.when_nothing_new,
+        claim_s=settings.digest_claim_s,
+    )
 
 
 def upcoming_json(run: UpcomingRun) -> dict[str, Any]:
@@ -285,33 +175,21 @@ def digest_text(briefing: Briefing) -> str:
 def print_post(write: Callable[[str], object]) -> Post:
     """A `Post` for the terminal: writes each digest's text (shell, `briefbot run` without Discord)."""
 
-    async def post(audience: str, briefing: Briefing | None, text: str | None) -> None:
+    async def post(
+        audience: str, briefing: Briefing | None, text: str | None, *, nonce: str | None = None
+    ) -> None:
         body = text if text is not None else (digest_text(briefing) if briefing else "")
         write(f"[digest for {audience}]\n{body}\n")
 
     return post
 
 
-# ====================================================================== digests (no APScheduler)
-
-
-async def build_digest(
-    room: Newsroom, audience: str, topics: Sequence[str], *, since: datetime | None
-) -> Briefing:
-    """What is new for `audience` (not recorded): all stories, or those matching any of
-    `topics` (in topic order, without repeats, capped at the configured number of stories)."""
-    return await room.whats_new(audience, topics=topics, since=since, record=False)
+# ====================================================================== digests (the core, with the
+# bot's settings and plain-text rendering)
 
 
 async def _digest_since(room: Newsroom, sub: Subscription, scheduled_for: datetime) -> datetime:
-    """Baseline for stories the audience never saw: the previous scheduled run, or the last
-    delivery when that is older (the bot was down), at most `CATCH_UP_LOOKBACK` back."""
-    previous = digests.previous_run(
-        sub.local_time, sub.timezone, scheduled_for - timedelta(seconds=1)
-    )
-    last = await room.store.last_delivery(sub.audience)
-    since = min(previous, last[1]) if last else previous
-    return max(since, scheduled_for - CATCH_UP_LOOKBACK)
+    return await core.digest_since(room, sub, scheduled_for)
 
 
 async def deliver_digest(
@@ -320,87 +198,12 @@ async def deliver_digest(
     post: Post,
     sub: Subscription,
     scheduled_for: datetime,
+    *,
+    holder: str = "",
 ) -> DigestOutcome:
-    """Send the digest of `sub` scheduled at `scheduled_for`, exactly once.
-
-    Builds the briefing, claims the (subscription, scheduled_for) slot, then posts. A run that
-    loses the claim posts nothing. See the module docstring for crash and failure semantics.
-    """
-    label = digests.local_label(scheduled_for, sub.timezone)
-
-    def outcome(status: DigestStatus, detail: str, text: str | None = None) -> DigestOutcome:
-        return DigestOutcome(
-            audience=sub.audience,
-            subscription_id=sub.id,
-            scheduled_for=scheduled_for,
-            status=status,
-            detail=detail,
-            text=text,
-        )
-
-    if await room.delivered(sub.id, scheduled_for):
-        return outcome("already_delivered", f"digest for {sub.audience} due {label} already sent")
-    since = await _digest_since(room, sub, scheduled_for)
-    briefing = await build_digest(room, sub.audience, sub.topics, since=since)
-    text = digest_text(briefing)
-    delivery_id = await room.record_delivery(
-        sub.audience, briefing, subscription_id=sub.id, scheduled_for=scheduled_for
-    )
-    if delivery_id is None:
-        log.info("digest for %s due %s was claimed by another run", sub.audience, label)
-        return outcome("already_delivered", f"digest for {sub.audience} due {label} already sent")
-    briefing = replace(briefing, delivery_id=delivery_id)
-    if not briefing.stories and settings.when_nothing_new == "silent":
-        log.info("digest for %s due %s: nothing new (silent)", sub.audience, label)
-        return outcome("silent", "nothing new; nothing posted")
-    log.info(
-        "digest for %s due %s claimed (delivery %s); posting", sub.audience, label, delivery_id
-    )
-    try:
-        await post(sub.audience, briefing if briefing.stories else None, text)
-    except DeliveryFailed as err:
-        return await _failed(room, sub, label, err.reason, outcome)
-    except Exception as err:
-        log.exception("posting the digest for %s due %s raised", sub.audience, label)
-        reason = " ".join(str(err).split()) or type(err).__name__
-        return await _failed(room, sub, label, f"could not post: {reason}", outcome)
-    if sub.last_error:
-        await room.mark_subscription_error(sub.id, None)
-    if briefing.stories:
-        n = len(briefing.stories)
-        log.info("digest for %s due %s posted (%s stories)", sub.audience, label, n)
-        return outcome("sent", f"{n} stor{'ies' if n != 1 else 'y'}", text)
-    log.info("digest for %s due %s: nothing new (line posted)", sub.audience, label)
-    return outcome("nothing_new", "nothing new; one line posted", text)
-
-
-async def _failed(
-    room: Newsroom,
-    sub: Subscription,
-    label: str,
-    reason: str,
-    outcome: Callable[[DigestStatus, str], DigestOutcome],
-) -> DigestOutcome:
-    log.warning(
-        "missed digest for %s due %s: %s (next attempt at the next scheduled time)",
-        sub.audience,
-        label,
-        reason,
-    )
-    await room.mark_subscription_error(sub.id, reason)
-    return outcome("failed", reason)
-
-
-def _skip(sub: Subscription, scheduled_for: datetime, now: datetime, why: str) -> DigestOutcome:
-    label = digests.local_label(scheduled_for, sub.timezone)
-    late = _duration(round((now - scheduled_for).total_seconds() / 60) * 60)
-    log.warning("skipped digest for %s due %s (%s late): %s", sub.audience, label, late, why)
-    return DigestOutcome(
-        audience=sub.audience,
-        subscription_id=sub.id,
-        scheduled_for=scheduled_for,
-        status="skipped",
-        detail=f"{late} late: {why}",
+    """`summaries.schedule.deliver_digest` with the settings' rules and the terminal text."""
+    return await core.deliver_digest(
+        room, rules_of(settings), post, sub, scheduled_for, render=digest_text, holder=holder
     )
 
 
@@ -412,52 +215,19 @@ async def run_due_digests(
     since: datetime,
     now: datetime,
     accepts: Callable[[str], bool] | None = None,
+    holder: str = "",
 ) -> list[DigestOutcome]:
-    """Handle every digest run scheduled in the window `since < run <= now`.
-
-    Only subscriptions whose audience `accepts` (default: all) are handled.
-
-    Per subscription, only the latest run in the window can be sent (runs coalesce), and only if
-    it is at most `digest_grace_s` late; earlier or later-than-grace runs that were not delivered
-    are skipped and logged. Runs before the subscription was created are ignored. One failing
-    subscription never stops the others.
-    """
-    outcomes: list[DigestOutcome] = []
-    for sub in await room.subscriptions():
-        if accepts is not None and not accepts(sub.audience):
-            continue
-        try:
-            outcomes.extend(await _due_for(room, settings, post, sub, since=since, now=now))
-        except Exception:
-            log.exception("digest for %s could not be handled", sub.audience)
-    return outcomes
-
-
-async def _due_for(
-    room: Newsroom,
-    settings: Settings,
-    post: Post,
-    sub: Subscription,
-    *,
-    since: datetime,
-    now: datetime,
-) -> list[DigestOutcome]:
-    start = max(since, sub.changed_at) if sub.changed_at else since
-    runs = digests.runs_between(sub.local_time, sub.timezone, start, now)
-    if not runs:
-        return []
-    outcomes: list[DigestOutcome] = []
-    older, latest = runs[:-1], runs[-1]
-    for run in older:
-        if not await room.delivered(sub.id, run):
-            outcomes.append(_skip(sub, run, now, "a later digest is due (runs coalesce)"))
-    decision = digests.due(latest, now, settings.digest_grace_s)
-    if decision is digests.Due.SEND:
-        outcomes.append(await deliver_digest(room, settings, post, sub, latest))
-    elif not await room.delivered(sub.id, latest):
-        grace = _duration(settings.digest_grace_s)
-        outcomes.append(_skip(sub, latest, now, f"later than the {grace} grace window"))
-    return outcomes
+    """`summaries.schedule.run_due_digests` with the settings' rules and the terminal text."""
+    return await core.run_due_digests(
+        room,
+        rules_of(settings),
+        post,
+        since=since,
+        now=now,
+        render=digest_text,
+        accepts=accepts,
+        holder=holder,
+    )
 
 
 async def run_digest_once(
@@ -468,37 +238,8 @@ async def run_digest_once(
     *,
     record: bool = True,
 ) -> DigestOutcome:
-    """Build and send (or just return) a digest for `audience` now (`briefbot digest run`).
-
-    Uses the audience's digest topics when it has a subscription. Not tied to a scheduled slot:
-    it never blocks or replaces the scheduled digest. The "nothing new" line is always given (a
-    person asked). With `record`, a digest with stories is recorded after it was posted, so the
-    next "what is new" starts after it.
-
-    Raises:
-        DeliveryFailed: From `post` (nothing is recorded then).
-    """
-    sub = await room.digest(audience)
-    topics = sub.topics if sub is not None and sub.enabled else ()
-    last = await room.store.last_delivery(audience)
-    briefing = await build_digest(room, audience, topics, since=last[1] if last else None)
-    text = digest_text(briefing)
-    if post is not None:
-        await post(audience, briefing if briefing.stories else None, text)
-    if record and briefing.stories:
-        delivery_id = await room.record_delivery(audience, briefing)
-        briefing = replace(briefing, delivery_id=delivery_id)
-    n = len(briefing.stories)
-    status: DigestStatus = "sent" if n else "nothing_new"
-    detail = f"{n} stor{'ies' if n != 1 else 'y'}" if n else "nothing new"
-    return DigestOutcome(
-        audience=audience,
-        subscription_id=sub.id if sub else None,
-        scheduled_for=None,
-        status=status,
-        detail=detail,
-        text=text,
-    )
+    """`summaries.schedule.run_digest_once` with the terminal text (`briefbot digest run`)."""
+    return await core.run_digest_once(room, audience, post, render=digest_text, record=record)
 
 
 # ====================================================================== APScheduler adapter
@@ -548,6 +289,8 @@ class BriefingScheduler:
             "channel:"/"user:" audiences and the shell "cli:" ones, so a terminal never claims (and
             so steals) a Discord channel's digest, and Discord never tries to post a CLI one.
             Feeds are polled by every scheduler.
+        lease: Run the jobs only while holding this lease (several processes on one database:
+            one leader). None: always run them (one process).
     """
 
     def __init__(
@@ -559,8 +302,12 @@ class BriefingScheduler:
         rng: random.Random | None = None,
         paused: bool = False,
         audiences: Callable[[str], bool] | None = None,
+        lease: Lease | None = None,
     ) -> None:
         self.room = room
+        self.lease = lease
+        self.holder = lease.holder if lease is not None else ""
+        self._leading = lease is None
         self.settings = settings
         self.post = post
         self.rng = rng or random.Random()
@@ -573,6 +320,9 @@ class BriefingScheduler:
         self._poll_slots = asyncio.Semaphore(MAX_CONCURRENT_POLLS)
         self._running: set[asyncio.Task[Any]] = set()
         self._polling: set[int] = set()  # feeds being polled right now (their date job is gone)
+        # digest slots another process had claimed when this one looked: tried again on each
+        # tick until sent (a claimant that died is taken over when its claim expires)
+        self._waiting: dict[tuple[int, datetime], Subscription] = {}
 
     # ------------------------------------------------------------------ lifetime
 
@@ -592,8 +342,29 @@ class BriefingScheduler:
         scheduler = AsyncIOScheduler(timezone=ZoneInfo("UTC"))
         scheduler.start(paused=self.paused)
         self._scheduler = scheduler
+        if self.lease is not None:
+            self._leading = await self.lease.hold()
+            scheduler.add_job(
+                self._leadership_job,
+                "interval",
+                seconds=max(self.lease.ttl_s / 3, 0.2),
+                id="leadership",
+                replace_existing=True,
+                coalesce=True,
+                max_instances=1,
+            )
+            if not self._leading:
+                log.info(
+                    "scheduler standing by: another process holds the %s lease", self.lease.name
+                )
+                return []
+        await self._start_jobs()
+        return await self.catch_up() if catch_up else []
+
+    async def _start_jobs(self) -> None:
+        assert self._scheduler is not None
         await self._resync()
-        scheduler.add_job(
+        self._scheduler.add_job(
             self._resync_job,
             "interval",
             seconds=RESYNC_INTERVAL_S,
@@ -603,7 +374,39 @@ class BriefingScheduler:
             max_instances=1,
         )
         log.info("scheduler started: %s feeds, %s digests", len(self._feeds), len(self._subs))
-        return await self.catch_up() if catch_up else []
+
+    def _stop_jobs(self) -> None:
+        if self._scheduler is not None:
+            for job in self._scheduler.get_jobs():
+                if job.id != "leadership":
+                    job.remove()
+        self._feeds.clear()
+        self._subs.clear()
+        self._last_check = None
+
+    async def _leadership_job(self) -> None:
+        """Renew (or try to take) the lease; start or stop the jobs when leadership changes."""
+        if self.lease is None:
+            return
+        try:
+            held = await self.lease.hold()
+            if held and not self._leading:
+                self._leading = True
+                await self._start_jobs()
+                task = asyncio.create_task(self._tracked(self._catch_up_quietly()))
+                self._running.add(task)
+            elif not held and self._leading:
+                self._leading = False
+                self._stop_jobs()
+                log.warning("scheduler stopped its jobs: the %s lease was lost", self.lease.name)
+        except Exception:
+            log.exception("leadership check failed")
+
+    async def _catch_up_quietly(self) -> None:
+        try:
+            await self.catch_up()
+        except Exception:
+            log.exception("catching up on missed digests failed")
 
     async def shutdown(self) -> None:
         """Stop firing jobs; wait briefly for running ones, then cancel them."""
@@ -621,6 +424,9 @@ class BriefingScheduler:
             for task in late:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
+        if self.lease is not None:
+            await self.lease.release()  # a standby takes over at its next check
+            self._leading = False
         log.info("scheduler stopped")
 
     async def __aenter__(self) -> BriefingScheduler:
@@ -642,6 +448,7 @@ class BriefingScheduler:
             since=moment - CATCH_UP_LOOKBACK,
             now=moment,
             accepts=self.accepts,
+            holder=self.holder,
         )
         self._last_check = moment
         return outcomes
@@ -651,9 +458,15 @@ class BriefingScheduler:
 
         Polls the due feeds and handles the digest runs scheduled since the previous tick (the
         first tick looks back one grace window). Tests time-travel with this; the jobs do the
-        same work one feed / one digest at a time.
+        same work one feed / one digest at a time. With a lease, it first renews (or tries to
+        take) it, and does nothing while another process leads.
         """
         moment = now or self.room.clock()
+        if self.lease is not None:
+            self._leading = await self.lease.hold(moment)
+            if not self._leading:
+                self._last_check = None  # when this process leads again, look back a grace
+                return TickReport(leader=False)
         polls = await poll_due_feeds(
             self.room, now=moment, jitter_s=self.settings.feed_jitter_s, rng=self.rng
         )
@@ -661,10 +474,35 @@ class BriefingScheduler:
             self._feeds[poll.feed.id] = poll.feed
         since = self._last_check or moment - timedelta(seconds=self.settings.digest_grace_s)
         outcomes = await run_due_digests(
-            self.room, self.settings, self.post, since=since, now=moment, accepts=self.accepts
+            self.room,
+            self.settings,
+            self.post,
+            since=since,
+            now=moment,
+            accepts=self.accepts,
+            holder=self.holder,
         )
         self._last_check = max(moment, self._last_check or moment)
+        outcomes = [*await self._retry_waiting(moment), *outcomes]
+        for o in outcomes:
+            if o.status == "in_progress" and o.subscription_id and o.scheduled_for:
+                sub = await self.room.subscription(o.subscription_id)
+                self._waiting[(o.subscription_id, o.scheduled_for)] = sub
         return TickReport(polls=tuple(polls), digests=tuple(outcomes))
+
+    async def _retry_waiting(self, moment: datetime) -> list[DigestOutcome]:
+        out: list[DigestOutcome] = []
+        for key, sub in list(self._waiting.items()):
+            del self._waiting[key]
+            if digests.due(key[1], moment, self.settings.digest_grace_s) is digests.Due.SEND:
+                outcome = await deliver_digest(
+                    self.room, self.settings, self.post, sub, key[1], holder=self.holder
+                )
+                if outcome.status != "in_progress":
+                    out.append(outcome)
+                else:
+                    self._waiting[key] = sub
+        return out
 
     async def run_digest_now(self, audience: str) -> str:
         """Send a digest to `audience` now (`briefbot digest run`); returns its text."""
@@ -814,6 +652,26 @@ class BriefingScheduler:
             await self._tracked(self._resync())
         except Exception:
             log.exception("could not resynchronise the schedule with the database")
+        try:
+            # A digest whose claimant died, or that fell due during a failover, is sent here:
+            # every run due within the grace window and not sent yet (claims keep it once).
+            now = self._now()
+            await self._tracked(
+                self._sweep(now - timedelta(seconds=self.settings.digest_grace_s), now)
+            )
+        except Exception:
+            log.exception("could not check for unsent digests")
+
+    async def _sweep(self, since: datetime, now: datetime) -> None:
+        await run_due_digests(
+            self.room,
+            self.settings,
+            self.post,
+            since=since,
+            now=now,
+            accepts=self.accepts,
+            holder=self.holder,
+        )
 
     async def _feed_job(self, feed_id: int) -> None:
         await self._tracked(self._poll_and_reschedule(feed_id))
@@ -829,7 +687,11 @@ class BriefingScheduler:
         try:
             async with self._poll_slots:
                 poll = await poll_feed(
-                    self.room, feed_id, jitter_s=self.settings.feed_jitter_s, rng=self.rng
+                    self.room,
+                    feed_id,
+                    jitter_s=self.settings.feed_jitter_s,
+                    rng=self.rng,
+                    claim=True,
                 )
             self._feeds[feed_id] = poll.feed
         except NotFound:
@@ -869,10 +731,12 @@ class BriefingScheduler:
                 return
             decision = digests.due(scheduled, now, self.settings.digest_grace_s)
             if decision is digests.Due.SEND:
-                await deliver_digest(self.room, self.settings, self.post, sub, scheduled)
+                await deliver_digest(
+                    self.room, self.settings, self.post, sub, scheduled, holder=self.holder
+                )
             elif decision is digests.Due.SKIP and not await self.room.delivered(sub.id, scheduled):
                 grace = _duration(self.settings.digest_grace_s)
-                _skip(sub, scheduled, now, f"later than the {grace} grace window")
+                core.skip_digest(sub, scheduled, now, f"later than the {grace} grace window")
         except Exception:
             log.exception("digest for %s failed unexpectedly", sub.audience)
 
@@ -928,12 +792,15 @@ def discord_service(bot: Any) -> SchedulerService:
     room: Newsroom = bot.room
     settings: Settings = bot.settings or Settings()
 
-    async def post(audience: str, briefing: Briefing | None, text: str | None) -> None:
+    async def post(
+        audience: str, briefing: Briefing | None, text: str | None, *, nonce: str | None = None
+    ) -> None:
         # The one-line "nothing new" is an empty briefing: post_briefing renders that line.
         shown = briefing or Briefing(audience=audience, generated_at=room.clock(), stories=())
-        await post_briefing(bot, audience, shown)
+        await post_briefing(bot, audience, shown, nonce=nonce)
 
-    scheduler = BriefingScheduler(room, settings, post, audiences=is_discord_audience)
+    lease = Lease(room, "scheduler:discord", settings.lease_s)
+    scheduler = BriefingScheduler(room, settings, post, audiences=is_discord_audience, lease=lease)
     bot.scheduler = scheduler
     return SchedulerService(scheduler)
 
@@ -949,8 +816,13 @@ def shell_service(room: Newsroom, settings: Settings | None, stdout: Any) -> Sch
         stdout.write(text)
         stdout.flush()
 
+    chosen = settings or Settings()
     scheduler = BriefingScheduler(
-        room, settings or Settings(), print_post(write), audiences=is_cli_audience
+        room,
+        chosen,
+        print_post(write),
+        audiences=is_cli_audience,
+        lease=Lease(room, "scheduler:cli", chosen.lease_s),
     )
     return SchedulerService(scheduler)
 
@@ -982,14 +854,16 @@ async def run_digest_cli(
 
     client = discord.Client(intents=discord.Intents.none())
 
-    async def post(to: str, briefing: Briefing | None, text: str | None) -> None:
+    async def post(
+        to: str, briefing: Briefing | None, text: str | None, *, nonce: str | None = None
+    ) -> None:
         shown = briefing or Briefing(audience=to, generated_at=room.clock(), stories=())
         await post_briefing(client, to, shown)
 
     try:
         await client.login(token)
         outcome = await run_digest_once(room, settings, audience, post)
-    except DeliveryFailed as err:
+    except core.DeliveryFailed as err:
         out.write(f"briefbot: could not deliver the digest to {audience}: {err.reason}\n")
         return 1
     except discord.LoginFailure:

@@ -30,19 +30,21 @@ class Settings:
     kept out of `repr` so it cannot end up in a log line.
     """
 
-    db_path: Path = Path("briefbot.db")
+    db_path: Path | str = Path("briefbot.db")  # a SQLite file, or a postgresql:// URL
     core: CoreConfig = field(default_factory=CoreConfig)
     discord_token: str | None = field(default=None, repr=False)
     dev_guild_id: int | None = None
     digest_grace_s: int = 3 * 3600
     when_nothing_new: Literal["line", "silent"] = "line"
     feed_jitter_s: int = 30
+    lease_s: int = 30
+    digest_claim_s: int = 90
     log_level: str = "INFO"
     config_path: Path | None = None
 
 
 _KNOWN: dict[str, set[str]] = {
-    "store": {"path"},
+    "store": {"path", "url"},
     "fetch": {
         "allow_private",
         "allow_networks",
@@ -63,6 +65,7 @@ _KNOWN: dict[str, set[str]] = {
     "feeds": {"interval_s", "max_backoff_s", "flag_after_s", "jitter_s"},
     "digests": {"grace_s", "when_nothing_new"},
     "discord": {"dev_guild_id"},
+    "scheduler": {"lease_s", "claim_s"},
     "log": {"level"},
 }
 
@@ -75,7 +78,7 @@ def load_settings(
 ) -> Settings:
     """Read the TOML config (optional) and the environment.
 
-    Precedence: `--db` over `[store] path`; the config file is `--config`, else
+    Precedence: `--db` over `[store] url` / `path`; the config file is `--config`, else
     $BRIEFBOT_CONFIG, else config/briefbot.toml when it exists, else built-in defaults.
 
     Raises:
@@ -103,8 +106,35 @@ def load_settings(
     token = (env.get(TOKEN_ENV) or "").strip() or None
     settings = replace(settings, discord_token=token, config_path=path)
     if db_path is not None:
-        settings = replace(settings, db_path=Path(db_path))
+        settings = replace(settings, db_path=database_target(str(db_path), "--db"))
     return settings
+
+
+def database_target(value: str, where: str) -> Path | str:
+    """A `--db` / `[store]` value: a PostgreSQL URL (checked: no password in it) or a path.
+
+    Raises:
+        InvalidInput: For a URL with a password (it belongs in $BRIEFBOT_DB_PASSWORD) or
+            without a database name.
+    """
+    from summaries.store import is_postgres_url, sqlite_path
+
+    value = value.strip()
+    if not value:
+        raise InvalidInput(f"{where}: the database is empty: give a file path or a URL")
+    if is_postgres_url(value):
+        from summaries.pgstore import check_url
+
+        try:
+            return check_url(value)
+        except InvalidInput as err:
+            raise InvalidInput(f"{where}: {err}") from None
+    if "://" in value:
+        raise InvalidInput(
+            f"{where}: {value.split('://', 1)[0]}:// is not a database briefbot knows: use a "
+            "SQLite file path or postgresql://user@host:port/database"
+        )
+    return Path(sqlite_path(value))
 
 
 def _networks(values: list[Any], where: str) -> tuple[str, ...]:
@@ -181,12 +211,21 @@ def _from_dict(data: dict[str, Any], where: str) -> Settings:
     level = str(get("log", "level", str, "INFO")).upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise InvalidInput(f"{where}: log.level must be DEBUG, INFO, WARNING or ERROR")
+    store = data.get("store", {})
+    if "url" in store and "path" in store:
+        raise InvalidInput(f"{where}: set either store.path or store.url, not both")
+    if "url" in store:
+        target = database_target(get("store", "url", str, ""), f"{where}: store.url")
+    else:
+        target = Path(get("store", "path", str, "briefbot.db"))
     return Settings(
-        db_path=Path(get("store", "path", str, "briefbot.db")),
+        db_path=target,
         core=core,
         dev_guild_id=guild or None,
         digest_grace_s=positive("digests", "grace_s", 3 * 3600),
         when_nothing_new=when_nothing_new,
         feed_jitter_s=int(get("feeds", "jitter_s", int, 30)),
+        lease_s=positive("scheduler", "lease_s", 30),
+        digest_claim_s=positive("scheduler", "claim_s", 90),
         log_level=level,
     )

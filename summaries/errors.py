@@ -25,3 +25,18 @@ class IngestError(BriefbotError):
 
 class FetchError(IngestError):
     """A URL that was refused or could not be fetched (SSRF guard, size/time limits, HTTP errors)."""
+
+
+class DeliveryFailed(Exception):
+    """A message could not be posted to an audience.
+
+    `reason` is one line a user can read ("missing permission to post in this channel",
+    "channel not found", "this user does not accept direct messages"). `permanent` is True when
+    retrying will not help until someone changes something (Forbidden, NotFound); the scheduler
+    records it and stops retrying, instead of trying again every minute.
+    """
+
+    def __init__(self, reason: str, *, permanent: bool = True) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent

@@ -17,6 +17,10 @@ This is the scheduler-independent core of feed polling (the APScheduler adapter 
 * A feed failing for longer than `feed_flag_after_s` is flagged (`Newsroom.feed_is_broken`) and
   logged once when it crosses the line; it keeps being polled at the capped rate, never dropped.
 * One broken entry is a rejected result, not a failed feed.
+* Scheduled polls are claimed (`claim=True`): the poll moves the feed's next poll time forward
+  with a compare-and-set before fetching, so two processes (or a late job and a resync) never
+  poll the same due feed twice; a poller that dies leaves the feed due again after
+  `POLL_CLAIM_S` at most.
 """
 
 from __future__ import annotations
@@ -40,6 +44,9 @@ MAX_CONCURRENT_POLLS = 4
 """Feeds polled at the same time by `poll_due_feeds`."""
 
 _MAX_EXPONENT = 20
+
+POLL_CLAIM_S = 300
+"""How long a claimed poll keeps the feed from being polled by anyone else (at least)."""
 
 
 def feed_interval(feed: Feed, default_s: int) -> int:
@@ -105,6 +112,7 @@ async def poll_feed(
     *,
     jitter_s: float = 0,
     rng: random.Random | None = None,
+    claim: bool = False,
 ) -> FeedPoll:
     """Poll one feed now: conditional GET, store new entries, update its state and next poll.
 
@@ -113,6 +121,8 @@ async def poll_feed(
         feed_id: The feed to poll.
         jitter_s: Largest random extra delay added to the next poll time.
         rng: Source of randomness for the jitter.
+        claim: Poll only if the feed is due and this call wins the claim on it (scheduled
+            polls); otherwise return at once with `skipped`.
 
     Returns:
         The outcome, with the feed's updated state. Failures are reported in `error` (and stored),
@@ -123,6 +133,14 @@ async def poll_feed(
     """
     feed = await room.store.feed(feed_id)
     config = room.config
+    if claim:
+        now = room.clock()
+        hold = timedelta(seconds=max(POLL_CLAIM_S, 4 * config.fetch.timeout_s))
+        due = feed.next_poll_at is None or feed.next_poll_at <= now
+        if not due or not await room.store.claim_feed_poll(feed.id, feed.next_poll_at, now + hold):
+            log.debug("feed %s not polled: not due or claimed elsewhere", feed.id)
+            current = await room.store.feed(feed.id)
+            return FeedPoll(feed=current, results=(), not_modified=False, error=None, skipped=True)
     interval = feed_interval(feed, config.feed_interval_s)
     was_flagged = _broken_at(feed, feed.last_polled_at, config.feed_flag_after_s)
     started = room.clock()
@@ -226,13 +244,13 @@ async def poll_due_feeds(
     async def one(feed: Feed) -> FeedPoll | None:
         async with semaphore:
             try:
-                return await poll_feed(room, feed.id, jitter_s=jitter_s, rng=rng)
+                return await poll_feed(room, feed.id, jitter_s=jitter_s, rng=rng, claim=True)
             except BriefbotError as err:  # removed meanwhile
                 log.info("feed %s not polled: %s", feed.id, err)
                 return None
 
     polls = await asyncio.gather(*(one(f) for f in feeds))
-    return [p for p in polls if p is not None]
+    return [p for p in polls if p is not None and not p.skipped]
 
 
 def _broken_at(feed: Feed, when: datetime | None, flag_after_s: int) -> bool:

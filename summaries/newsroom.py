@@ -93,6 +93,7 @@ class FeedPoll:
     results: tuple[IngestResult, ...]
     not_modified: bool
     error: str | None
+    skipped: bool = False  # not due any more: another process (or run) claimed this poll
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ class _Prepared:
 class Newsroom:
     """briefbot's use cases over one store.
 
-    Use as `async with Newsroom(path) as room:`; `clock` returns aware UTC datetimes (tests pass
+    Use as `async with Newsroom(target) as room:` (a SQLite path or a PostgreSQL URL); `clock` returns aware UTC datetimes (tests pass
     a fixed clock).
     """
 
@@ -255,18 +256,18 @@ class Newsroom:
                 if isinstance(prep, BriefbotError):
                     out.append(IngestResult(input=label, status="rejected", reason=str(prep)))
                     continue
-                w.conn.execute("SAVEPOINT article")
+                w.execute("SAVEPOINT article")
                 try:
                     out.append(_write_article(w, draft, label, prep, now=now, rules=rules))
                 except Exception as err:
-                    w.conn.execute("ROLLBACK TO article")
+                    w.execute("ROLLBACK TO article")
                     w.forget_counts()
                     log.exception("could not store %s", label)
                     reason = (
                         str(err) if isinstance(err, BriefbotError) else f"could not store: {err}"
                     )
                     out.append(IngestResult(input=label, status="rejected", reason=reason))
-                w.conn.execute("RELEASE article")
+                w.execute("RELEASE article")
             return out
 
         return await self.store.write(write)
@@ -486,8 +487,12 @@ class Newsroom:
         *,
         subscription_id: int | None = None,
         scheduled_for: datetime | None = None,
+        delivery_id: int | None = None,
     ) -> int | None:
         """Record that `audience` was shown `briefing`.
+
+        With `delivery_id` (a digest slot claimed with `Store.claim_delivery`), the briefing is
+        recorded into that delivery instead of a new one.
 
         Returns:
             The delivery id, or None when this (subscription, scheduled time) was already
@@ -508,6 +513,7 @@ class Newsroom:
             sentences=sentences,
             subscription_id=subscription_id,
             scheduled_for=scheduled_for,
+            delivery_id=delivery_id,
         )
 
     async def _story_brief(
@@ -775,6 +781,7 @@ def _candidates(
             position=s.position,
             when=by_id[s.article_id].when,
             stems=stems,
+            source=by_id[s.article_id].label,
         )
         for s, stems in rows
         if not is_heading_like(s.text)

@@ -1,7 +1,15 @@
-"""All SQL lives here. One SQLite file (WAL, foreign keys), versioned migrations, FTS5.
+"""All SQL lives here. SQLite (one file, WAL, foreign keys, FTS5) or PostgreSQL, one interface.
 
-The store returns models, never rows. Writes go through one connection with explicit
-`BEGIN IMMEDIATE` transactions; each migration is applied in the transaction that records it.
+The store returns models, never rows. Queries are written once, in the SQLite dialect, and
+translated for PostgreSQL (`summaries.sqldialect`); the PostgreSQL backend itself (connections,
+migrations, tsvector search) lives in `summaries.pgstore`. Writes go through one connection
+with explicit transactions (`BEGIN IMMEDIATE` on SQLite; a transaction-scoped advisory lock on
+PostgreSQL serialises writers across processes the same way); each migration is applied in the
+transaction that records it.
+
+Migrations are appended to `MIGRATIONS` in SQLite syntax; PostgreSQL runs the same scripts
+through `ddl_to_postgres`, plus `POSTGRES_EXTRA[number]` where a migration needs something
+only PostgreSQL has (the tsvector column and GIN index standing in for FTS5).
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ from summaries.models import (
     Subscription,
     citation_label,
 )
+from summaries.sqldialect import statements, to_postgres, to_sqlite
 
 log = logging.getLogger(__name__)
 
@@ -161,8 +170,23 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE sentences ADD COLUMN hash INTEGER;
     CREATE INDEX sentences_hash ON sentences(hash) WHERE hash IS NOT NULL;
     """,
-    # 5: the stories each audience was briefed on (story ranking: a followed story that moved
-    # comes first in "what is new"), one row per (audience, story), kept through merges
+    # 5: several processes: a leader lease; a digest slot is claimed (pending) before it is
+    # sent, so a claimant that died can be taken over; failed posts are not "shown"
+    """
+    CREATE TABLE leases (
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        acquired_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    ALTER TABLE deliveries ADD COLUMN state TEXT NOT NULL DEFAULT 'sent'
+        CHECK (state IN ('pending', 'sent', 'failed'));
+    ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
+    ALTER TABLE deliveries ADD COLUMN claim_expires TEXT;
+    """,
+    # 6: the stories each audience was briefed on (story ranking: a followed story that moved
+    # comes first in "what is new"), one row per (audience, story) for sent deliveries, kept
+    # through merges
     """
     CREATE TABLE audience_stories (
         audience TEXT NOT NULL,
@@ -174,9 +198,21 @@ MIGRATIONS: tuple[str, ...] = (
     INSERT INTO audience_stories (audience, story_id, delivery_id)
         SELECT d.audience, da.story_id, MAX(d.id) FROM deliveries d
         JOIN delivery_articles da ON da.delivery_id = d.id
+        WHERE d.state = 'sent'
         GROUP BY d.audience, da.story_id;
     """,
 )
+
+
+# PostgreSQL-only statements appended to a migration (see `summaries.pgstore`).
+POSTGRES_EXTRA: dict[int, str] = {
+    1: """
+    ALTER TABLE articles ADD COLUMN search tsvector GENERATED ALWAYS AS (
+        setweight(to_tsvector('english', title), 'A') || setweight(to_tsvector('english', text), 'B')
+    ) STORED;
+    CREATE INDEX articles_search ON articles USING GIN (search);
+    """,
+}
 
 
 def to_iso(when: datetime | None) -> str | None:
@@ -186,6 +222,13 @@ def to_iso(when: datetime | None) -> str | None:
     if when.tzinfo is None:
         raise ValueError("naive datetime given to the store")
     return when.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def to_iso_precise(when: datetime) -> str:
+    """UTC ISO-8601 text with microseconds (leases and claims compare sub-second expiries)."""
+    if when.tzinfo is None:
+        raise ValueError("naive datetime given to the store")
+    return when.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def from_iso(text: str | None) -> datetime | None:
@@ -218,6 +261,23 @@ class NewArticle:
     simhash: int
     sentences: tuple[tuple[str, str], ...]  # (text, space-joined stems)
     sentence_hashes: tuple[int, ...] = ()  # `sentence_hash` of each sentence
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The outcome of claiming a digest slot (`Store.claim_delivery`).
+
+    Attributes:
+        delivery_id: The claimed delivery (None: not claimed).
+        retaken: The slot was claimed before by a process that did not finish it.
+        state: The slot's state when it was not claimed ("sent", "failed", "pending").
+        holder: Who held the claim before (retaken) or holds it (not claimed).
+    """
+
+    delivery_id: int | None
+    retaken: bool = False
+    state: str | None = None
+    holder: str | None = None
 
 
 @dataclass(frozen=True)
@@ -296,71 +356,66 @@ def _unsigned(value: int) -> int:
     return value + (1 << 64) if value < 0 else value
 
 
-class Store:
-    """The article store: one aiosqlite connection to one SQLite file.
+def is_postgres_url(target: str | Path) -> bool:
+    """Whether a `--db` / `[store] url` value names a PostgreSQL database."""
+    return str(target).startswith(("postgresql://", "postgres://"))
 
-    Use `async with Store(path) as store:` or `await store.open()` / `await store.close()`.
+
+def sqlite_path(target: str | Path) -> str:
+    """The file of a SQLite target: a path, `sqlite:PATH` or `sqlite:///PATH`."""
+    text = str(target)
+    if text.startswith("sqlite:///"):
+        return text[len("sqlite://") :]
+    if text.startswith("sqlite:"):
+        return text[len("sqlite:") :]
+    return text
+
+
+def redact(target: str | Path) -> str:
+    """A database target fit for logs and errors: any password in a URL is replaced."""
+    text = str(target)
+    if not is_postgres_url(text):
+        return text
+    return re.sub(r"^(\w+://[^:/@]*):[^@]*@", r"\1:***@", text)
+
+
+class Store:
+    """The article store: SQLite (a file, the default) or PostgreSQL (a URL), one interface.
+
+    `Store(target)` picks the backend: a path or `sqlite:PATH` opens `SqliteStore`, a
+    `postgresql://user@host:port/db` URL opens `summaries.pgstore.PostgresStore`. Every query
+    is written once below in the SQLite dialect; the PostgreSQL backend translates it
+    (`summaries.sqldialect`) and supplies the dialect hooks (full-text search, migrations).
+
+    Use `async with Store(target) as store:` or `await store.open()` / `await store.close()`.
+    Reads go through `_rows` / `_row` (a pool of read connections); writes through
+    `write(fn)`, which runs `fn(Writer)` as one transaction on the database thread.
     """
 
-    def __init__(self, path: str | Path, *, readers: int = 4) -> None:
-        self.path = str(path)
-        self._db: aiosqlite.Connection | None = None
-        self._df_cache: dict[str, int] = {}
+    dialect = "sqlite"
+
+    def __new__(cls, target: str | Path, *args: Any, **kwargs: Any) -> Store:
+        if cls is Store:
+            if is_postgres_url(target):
+                from summaries.pgstore import PostgresStore
+
+                return object.__new__(PostgresStore)
+            return object.__new__(SqliteStore)
+        return object.__new__(cls)
+
+    def __init__(self, target: str | Path, *, readers: int = 4) -> None:
+        self.target = str(target)
+        self.label = redact(target)
+        self._df_cache = TermCounts()
         # One write connection is shared by every task (Discord commands, scheduler, CLI): a
         # write transaction must not interleave with another task's.
         self._write_lock = asyncio.Lock()
-        # Reads go to a small pool of read-only connections (WAL lets them run beside the
-        # writer and beside each other), so a Discord autocomplete never queues behind an
-        # ingest batch or another user's briefing. An in-memory database exists only on its
-        # own connection, so there the writer serves reads too.
-        self._reader_count = readers if self.path != ":memory:" else 0
-        self._readers: list[aiosqlite.Connection] = []
-        self._idle: asyncio.Queue[aiosqlite.Connection] | None = None
 
     async def open(self) -> Store:
-        """Open the file (creating it), switch on WAL and foreign keys, apply migrations."""
-        if self.path != ":memory:":
-            parent = Path(self.path).parent
-            if not parent.exists():
-                raise InvalidInput(
-                    f"cannot create database {self.path}: folder {parent} does not exist"
-                )
-        try:
-            self._db = await aiosqlite.connect(self.path, isolation_level=None)
-            await self._db.execute("PRAGMA journal_mode=WAL")
-            await self._db.execute("PRAGMA foreign_keys=ON")
-            await self._db.execute("PRAGMA synchronous=NORMAL")
-            # Each article is its own small transaction; checkpointing the WAL every 1,000
-            # pages (the default) rewrote the same index pages over and over and cost a third
-            # of ingest time at 100k articles. The last connection to close checkpoints anyway.
-            await self._db.execute("PRAGMA wal_autocheckpoint=10000")
-            # A large store's indexes (full text, sentences, story terms) do not fit SQLite's
-            # default 2 MB page cache: every insert then re-reads the same interior pages.
-            await self._db.execute("PRAGMA cache_size=-65536")
-            await self._db.execute("PRAGMA busy_timeout=10000")
-            await self._migrate()
-            idle: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
-            for _ in range(self._reader_count):
-                reader = await aiosqlite.connect(self.path, isolation_level=None)
-                self._readers.append(reader)
-                await reader.execute("PRAGMA query_only=ON")
-                await reader.execute("PRAGMA cache_size=-16384")
-                await reader.execute("PRAGMA busy_timeout=10000")
-                idle.put_nowait(reader)
-            self._idle = idle
-        except Exception:
-            await self.close()
-            raise
-        return self
+        raise NotImplementedError
 
     async def close(self) -> None:
-        """Close every connection (idempotent)."""
-        readers, self._readers, self._idle = self._readers, [], None
-        for reader in readers:
-            await reader.close()
-        if self._db is not None:
-            await self._db.close()
-            self._db = None
+        raise NotImplementedError
 
     async def __aenter__(self) -> Store:
         return await self.open()
@@ -368,108 +423,34 @@ class Store:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    @property
-    def db(self) -> aiosqlite.Connection:
-        if self._db is None:
-            raise RuntimeError("store is not open")
-        return self._db
-
-    async def _migrate(self) -> None:
-        async with self.db.execute("PRAGMA user_version") as cur:
-            row = await cur.fetchone()
-        version = int(row[0]) if row else 0
-        if version > len(MIGRATIONS):
-            raise InvalidInput(
-                f"database {self.path} has schema version {version}, newer than this briefbot "
-                f"({len(MIGRATIONS)}): upgrade briefbot"
-            )
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            statements = [s.strip() for s in script.split(";") if s.strip()]
-            await self.db.execute("BEGIN IMMEDIATE")
-            try:
-                for statement in statements:
-                    await self.db.execute(statement)
-                await self.db.execute(f"PRAGMA user_version={number}")
-                await self.db.execute("COMMIT")
-            except Exception:
-                await self.db.execute("ROLLBACK")
-                raise
-            log.info("applied migration %s to %s", number, self.path)
-
     async def schema_version(self) -> int:
-        row = await self._row("PRAGMA user_version")
-        return int(row[0]) if row else 0
-
-    # ------------------------------------------------------------------ reading
-
-    @asynccontextmanager
-    async def _reading(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A read connection for one statement or a few consistent ones."""
-        if self._idle is None or not self._readers:
-            yield self.db
-            return
-        conn = await self._idle.get()
-        try:
-            yield conn
-        finally:
-            self._idle.put_nowait(conn)
+        raise NotImplementedError
 
     async def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
-        """All rows of one read statement, on a pooled read connection."""
-        async with self._reading() as conn, conn.execute(sql, tuple(params)) as cur:
-            return list(await cur.fetchall())
+        """All rows of one read statement (SQLite dialect), on a pooled read connection."""
+        raise NotImplementedError
 
     async def _row(self, sql: str, params: Sequence[Any] = ()) -> Sequence[Any] | None:
         """The first row of one read statement (None when there is none)."""
-        async with self._reading() as conn, conn.execute(sql, tuple(params)) as cur:
-            row: Sequence[Any] | None = await cur.fetchone()
-            return row
-
-    # ------------------------------------------------------------------ transactions
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
-        """One write transaction (BEGIN IMMEDIATE ... COMMIT), rolled back on any error."""
-        async with self._write_lock:
-            await self.db.execute("BEGIN IMMEDIATE")
-            try:
-                yield
-            except BaseException:
-                await self.db.execute("ROLLBACK")
-                self._df_cache.clear()
-                raise
-            await self.db.execute("COMMIT")
-
-    # ------------------------------------------------------------------ writing articles
-
-    async def run_sync(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `fn(connection)` on the database thread, in one hop.
-
-        aiosqlite sends every statement to its worker thread and back; storing one article
-        takes about twenty statements, and those round trips cost more than the SQL. A unit of
-        work written against the plain `sqlite3` connection runs there in one hop instead.
-        (Uses aiosqlite's `_execute`; the dependency is pinned below 1.0.)
-        """
-        conn = self.db._conn
-        result: T = await self.db._execute(fn, conn)
-        return result
+        raise NotImplementedError
 
     async def write(self, fn: Callable[[Writer], T]) -> T:
         """Run `fn(writer)` as one write transaction on the database thread."""
-        async with self._write_lock:
+        raise NotImplementedError
 
-            def unit(conn: sqlite3.Connection) -> T:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    out = fn(Writer(conn, self._df_cache))
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    self._df_cache.clear()
-                    raise
-                conn.execute("COMMIT")
-                return out
+    async def _execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """One write statement as its own transaction."""
+        await self.write(lambda w: w.execute(sql, params))
 
-            return await self.run_sync(unit)
+    # ------------------------------------------------------------------ dialect hooks
+
+    async def _search_rows(self, query: str, limit: int) -> list[Sequence[Any]]:
+        """Article columns, snippet, rank (lower is better) of full-text matches, best first."""
+        raise NotImplementedError
+
+    async def _matching_stories(self, query: str, limit: int) -> list[int]:
+        """Story ids (maybe merged) of full-text matches, best first."""
+        raise NotImplementedError
 
     async def resolve_story(self, story_id: int) -> int:
         """Follow merges to the live story; NotFound when the id never existed."""
@@ -558,9 +539,9 @@ class Store:
         marks = ",".join("?" * len(story_ids))
         labels: dict[int, list[str]] = {}
         for story_id, outlet, source in await self._rows(
-            f"SELECT DISTINCT story_id, outlet, source FROM articles "
+            f"SELECT story_id, outlet, source FROM articles "
             f"WHERE story_id IN ({marks}) AND near_duplicate_of IS NULL "
-            f"ORDER BY story_id, COALESCE(outlet, source)",
+            f"GROUP BY story_id, outlet, source ORDER BY story_id, COALESCE(outlet, source)",
             story_ids,
         ):
             found = labels.setdefault(int(story_id), [])
@@ -602,16 +583,8 @@ class Store:
 
     async def stories_matching(self, query: str, limit: int) -> list[int]:
         """Live story ids whose articles match a full-text query, best first."""
-        match = fts_query(query)
-        rows = await self._rows(
-            "SELECT story_id, MIN(r) AS best FROM ("
-            "  SELECT a.story_id AS story_id, bm25(articles_fts, 5.0, 1.0) AS r "
-            "  FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
-            "  WHERE articles_fts MATCH ? AND a.story_id IS NOT NULL ORDER BY r LIMIT 2000"
-            ") GROUP BY story_id ORDER BY best LIMIT ?",
-            (match, limit * 4),
-        )
-        live = await self.resolve_stories([int(r[0]) for r in rows])
+        found = await self._matching_stories(query, limit * 4)
+        live = await self.resolve_stories(found)
         return live[:limit]
 
     # ------------------------------------------------------------------ reading articles
@@ -646,14 +619,7 @@ class Store:
         return [Sentence(*r) for r in rows]
 
     async def search(self, query: str, limit: int) -> list[SearchHit]:
-        match = fts_query(query)
-        rows = await self._rows(
-            f"SELECT {', '.join('a.' + c.strip() for c in _ARTICLE_COLS.split(','))}, "
-            "snippet(articles_fts, 1, '**', '**', '…', 16), bm25(articles_fts, 5.0, 1.0) AS r "
-            "FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
-            "WHERE articles_fts MATCH ? ORDER BY r LIMIT ?",
-            (match, limit),
-        )
+        rows = await self._search_rows(query, limit)
         return [SearchHit(article=_article(r[:13]), snippet=r[13], rank=float(r[14])) for r in rows]
 
     # ------------------------------------------------------------------ deliveries
@@ -668,48 +634,178 @@ class Store:
         sentences: Sequence[tuple[int, int, str]],
         subscription_id: int | None,
         scheduled_for: datetime | None,
+        delivery_id: int | None = None,
     ) -> int | None:
         """Record what a briefing showed. None when (subscription, time) was already delivered.
 
         Args:
             articles: (article_id, story_id) the audience was briefed on.
             sentences: (sentence_id, story_id, kind) shown, kind "summary" or "new".
+            delivery_id: Fill this claimed delivery (`claim_delivery`) instead of a new one:
+                what it recorded before (a claimant that died) is replaced.
         """
-        async with self.transaction():
-            async with self.db.execute(
+
+        def unit(w: Writer) -> int | None:
+            if delivery_id is not None:
+                w.execute("DELETE FROM delivery_articles WHERE delivery_id = ?", (delivery_id,))
+                w.execute("DELETE FROM delivery_sentences WHERE delivery_id = ?", (delivery_id,))
+                w.execute("UPDATE deliveries SET topic = ? WHERE id = ?", (topic, delivery_id))
+                fill(w, delivery_id)
+                return delivery_id
+            new_id = w.one(
                 "INSERT INTO deliveries (audience, created_at, topic, subscription_id, scheduled_for) "
                 "VALUES (?,?,?,?,?) ON CONFLICT (subscription_id, scheduled_for) DO NOTHING "
                 "RETURNING id",
                 (audience, to_iso(created_at), topic, subscription_id, to_iso(scheduled_for)),
-            ) as cur:
-                row = await cur.fetchone()
-            if row is None:
+            )
+            if new_id is None:
                 return None  # already delivered: nothing written
-            delivery_id = int(row[0])
-            await self.db.executemany(
+            fill(w, int(new_id))
+            return int(new_id)
+
+        def fill(w: Writer, delivery_id: int) -> None:
+            w.executemany(
                 "INSERT OR IGNORE INTO delivery_articles (delivery_id, article_id, story_id) "
                 "VALUES (?,?,?)",
                 [(delivery_id, a, s) for a, s in articles],
             )
-            await self.db.executemany(
+            w.executemany(
                 "INSERT OR IGNORE INTO delivery_sentences (delivery_id, sentence_id, story_id, kind) "
                 "VALUES (?,?,?,?)",
                 [(delivery_id, s, st, k) for s, st, k in sentences],
             )
-            stories = sorted({st for _, st in articles} | {st for _, st, _ in sentences})
-            await self.db.executemany(
-                "INSERT INTO audience_stories (audience, story_id, delivery_id) VALUES (?,?,?) "
-                "ON CONFLICT (audience, story_id) DO UPDATE SET delivery_id = excluded.delivery_id",
-                [(audience, st, delivery_id) for st in stories],
+            w.follow(delivery_id)
+
+        return await self.write(unit)
+
+    async def claim_delivery(
+        self,
+        subscription_id: int,
+        audience: str,
+        scheduled_for: datetime,
+        *,
+        holder: str,
+        now: datetime,
+        until: datetime,
+    ) -> Claim:
+        """Claim the digest slot (subscription, scheduled_for) until `until`.
+
+        A new slot becomes a pending delivery; a pending one whose claim expired (its claimant
+        died) is taken over; a sent or failed one, or one claimed by a live claimant, is not.
+        The (subscription_id, scheduled_for) unique key makes this exact across processes.
+        """
+
+        def unit(w: Writer) -> Claim:
+            row = w.execute(
+                "SELECT id, state, claimed_by, claim_expires FROM deliveries "
+                "WHERE subscription_id = ? AND scheduled_for = ?",
+                (subscription_id, to_iso(scheduled_for)),
+            ).fetchone()
+            if row is None:
+                new_id = w.one(
+                    "INSERT INTO deliveries (audience, created_at, topic, subscription_id, "
+                    "scheduled_for, state, claimed_by, claim_expires) "
+                    "VALUES (?,?,NULL,?,?,'pending',?,?) "
+                    "ON CONFLICT (subscription_id, scheduled_for) DO NOTHING RETURNING id",
+                    (
+                        audience,
+                        to_iso(now),
+                        subscription_id,
+                        to_iso(scheduled_for),
+                        holder,
+                        to_iso_precise(until),
+                    ),
+                )
+                return Claim(int(new_id)) if new_id is not None else Claim(None, state="sent")
+            delivery_id, state, claimed_by, expires = row
+            if state != "pending" or (expires is not None and expires > to_iso_precise(now)):
+                return Claim(None, state=state, holder=claimed_by)
+            w.execute(
+                "UPDATE deliveries SET claimed_by = ?, claim_expires = ?, created_at = ? "
+                "WHERE id = ?",
+                (holder, to_iso_precise(until), to_iso(now), delivery_id),
             )
-        return delivery_id
+            return Claim(int(delivery_id), retaken=True, holder=claimed_by)
+
+        return await self.write(unit)
+
+    async def finish_delivery(self, delivery_id: int, state: str) -> None:
+        """Mark a claimed delivery "sent" (its content now counts as shown) or "failed"."""
+
+        def unit(w: Writer) -> None:
+            w.execute(
+                "UPDATE deliveries SET state = ?, claim_expires = NULL WHERE id = ?",
+                (state, delivery_id),
+            )
+            w.follow(delivery_id)
+
+        await self.write(unit)
+
+    async def delivery_state(self, subscription_id: int, scheduled_for: datetime) -> str | None:
+        """ "pending", "sent" or "failed" for a digest slot; None when nobody claimed it."""
+        row = await self._row(
+            "SELECT state FROM deliveries WHERE subscription_id = ? AND scheduled_for = ?",
+            (subscription_id, to_iso(scheduled_for)),
+        )
+        return str(row[0]) if row else None
+
+    # ------------------------------------------------------------------ leases
+
+    async def acquire_lease(self, name: str, holder: str, now: datetime, expires: datetime) -> bool:
+        """Take the lease `name` (free, expired or already ours) until `expires`; whether held."""
+        got = await self.write(
+            lambda w: w.one(
+                "INSERT INTO leases (name, holder, expires_at, acquired_at) VALUES (?,?,?,?) "
+                "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, "
+                "expires_at = excluded.expires_at, acquired_at = CASE WHEN "
+                "leases.holder = excluded.holder THEN leases.acquired_at "
+                "ELSE excluded.acquired_at END "
+                "WHERE leases.holder = excluded.holder OR leases.expires_at < ? "
+                "RETURNING holder",
+                (name, holder, to_iso_precise(expires), to_iso_precise(now), to_iso_precise(now)),
+            )
+        )
+        return got == holder
+
+    async def release_lease(self, name: str, holder: str) -> None:
+        await self._execute("DELETE FROM leases WHERE name = ? AND holder = ?", (name, holder))
+
+    async def lease(self, name: str) -> tuple[str, datetime, datetime] | None:
+        """(holder, acquired_at, expires_at) of a lease, if anyone has held it."""
+        row = await self._row(
+            "SELECT holder, acquired_at, expires_at FROM leases WHERE name = ?", (name,)
+        )
+        return (row[0], _need(row[1]), _need(row[2])) if row else None
+
+    # ------------------------------------------------------------------ feed poll claims
+
+    async def claim_feed_poll(
+        self, feed_id: int, seen_next_poll: datetime | None, until: datetime
+    ) -> bool:
+        """Claim a due poll: move the feed's next poll to `until` if it is still `seen_next_poll`.
+
+        Whoever moves it polls; a second process (or a late job) finds it moved and does not.
+        If the poller dies, the feed is polled again at `until`.
+        """
+        seen = to_iso(seen_next_poll)
+        cursor_rows = await self.write(
+            lambda w: (
+                w.execute(
+                    "UPDATE feeds SET next_poll_at = ? WHERE id = ? AND "
+                    "COALESCE(next_poll_at, '') = COALESCE(?, '')",
+                    (to_iso(until), feed_id, seen),
+                ).rowcount
+            )
+        )
+        return bool(cursor_rows == 1)
 
     async def shown_articles(self, audience: str, story_id: int) -> dict[int, int]:
         """Articles of a story this audience was briefed on: article id -> latest delivery id."""
         rows = await self._rows(
             "SELECT da.article_id, MAX(da.delivery_id) FROM delivery_articles da "
             "JOIN deliveries d ON d.id = da.delivery_id JOIN articles a ON a.id = da.article_id "
-            "WHERE d.audience = ? AND a.story_id = ? GROUP BY da.article_id",
+            "WHERE d.audience = ? AND a.story_id = ? AND d.state = 'sent' "
+            "GROUP BY da.article_id",
             (audience, story_id),
         )
         return {int(r[0]): int(r[1]) for r in rows}
@@ -810,7 +906,8 @@ class Store:
 
     async def last_delivery(self, audience: str) -> tuple[int, datetime] | None:
         row = await self._row(
-            "SELECT id, created_at FROM deliveries WHERE audience = ? ORDER BY id DESC LIMIT 1",
+            "SELECT id, created_at FROM deliveries WHERE audience = ? AND state = 'sent' "
+            "ORDER BY id DESC LIMIT 1",
             (audience,),
         )
         return (int(row[0]), _need(row[1])) if row else None
@@ -820,16 +917,15 @@ class Store:
     async def add_feed(
         self, url: str, audience: str, interval_s: int | None, now: datetime
     ) -> Feed:
-        async with self.transaction():
-            async with self.db.execute(
+        feed_id = await self.write(
+            lambda w: w.one(
                 "INSERT INTO feeds (url, audience, interval_s, next_poll_at, created_at) "
                 "VALUES (?,?,?,?,?) ON CONFLICT (url, audience) DO UPDATE SET "
                 "interval_s = excluded.interval_s RETURNING id",
                 (url, audience, interval_s, to_iso(now), to_iso(now)),
-            ) as cur:
-                row = await cur.fetchone()
-        assert row is not None
-        return await self.feed(int(row[0]))
+            )
+        )
+        return await self.feed(int(feed_id))
 
     async def feed(self, feed_id: int) -> Feed:
         feeds = await self._feeds_where("id = ?", (feed_id,))
@@ -839,7 +935,7 @@ class Store:
 
     async def feeds(self, audience: str | None = None) -> list[Feed]:
         if audience is None:
-            return await self._feeds_where("1", ())
+            return await self._feeds_where("TRUE", ())
         return await self._feeds_where("audience = ?", (audience,))
 
     async def feed_by_url(self, url: str, audience: str | None) -> Feed | None:
@@ -876,8 +972,7 @@ class Store:
         ]
 
     async def remove_feed(self, feed_id: int) -> None:
-        async with self.transaction():
-            await self.db.execute("DELETE FROM feeds WHERE id = ?", (feed_id,))
+        await self._execute("DELETE FROM feeds WHERE id = ?", (feed_id,))
 
     async def update_feed_poll(
         self,
@@ -891,60 +986,57 @@ class Store:
         last_modified: str | None,
     ) -> None:
         """Record a poll's outcome: success resets the failure count, failure increments it."""
-        async with self.transaction():
-            if ok:
-                await self.db.execute(
-                    "UPDATE feeds SET last_polled_at = ?, next_poll_at = ?, last_ok_at = ?, "
-                    "failures = 0, last_error = NULL, failing_since = NULL, "
-                    "etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified) "
-                    "WHERE id = ?",
-                    (
-                        to_iso(polled_at),
-                        to_iso(next_poll_at),
-                        to_iso(polled_at),
-                        etag,
-                        last_modified,
-                        feed_id,
-                    ),
-                )
-            else:
-                await self.db.execute(
-                    "UPDATE feeds SET last_polled_at = ?, next_poll_at = ?, failures = failures + 1, "
-                    "last_error = ?, failing_since = COALESCE(failing_since, ?) WHERE id = ?",
-                    (to_iso(polled_at), to_iso(next_poll_at), error, to_iso(polled_at), feed_id),
-                )
+        if ok:
+            await self._execute(
+                "UPDATE feeds SET last_polled_at = ?, next_poll_at = ?, last_ok_at = ?, "
+                "failures = 0, last_error = NULL, failing_since = NULL, "
+                "etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified) "
+                "WHERE id = ?",
+                (
+                    to_iso(polled_at),
+                    to_iso(next_poll_at),
+                    to_iso(polled_at),
+                    etag,
+                    last_modified,
+                    feed_id,
+                ),
+            )
+        else:
+            await self._execute(
+                "UPDATE feeds SET last_polled_at = ?, next_poll_at = ?, failures = failures + 1, "
+                "last_error = ?, failing_since = COALESCE(failing_since, ?) WHERE id = ?",
+                (to_iso(polled_at), to_iso(next_poll_at), error, to_iso(polled_at), feed_id),
+            )
 
     # ------------------------------------------------------------------ subscriptions
 
     async def set_subscription(
         self, audience: str, local_time: str, timezone: str, topics: Sequence[str], now: datetime
     ) -> Subscription:
-        async with self.transaction():
-            await self.db.execute(
-                "INSERT INTO subscriptions (audience, local_time, timezone, topics, enabled, "
-                "created_at, updated_at) VALUES (?,?,?,?,1,?,?) ON CONFLICT (audience) DO UPDATE SET "
-                "local_time = excluded.local_time, timezone = excluded.timezone, "
-                "topics = excluded.topics, enabled = 1, last_error = NULL, last_error_at = NULL, "
-                "updated_at = excluded.updated_at",
-                (
-                    audience,
-                    local_time,
-                    timezone,
-                    json.dumps(list(topics)),
-                    to_iso(now),
-                    to_iso(now),
-                ),
-            )
+        await self._execute(
+            "INSERT INTO subscriptions (audience, local_time, timezone, topics, enabled, "
+            "created_at, updated_at) VALUES (?,?,?,?,1,?,?) ON CONFLICT (audience) DO UPDATE SET "
+            "local_time = excluded.local_time, timezone = excluded.timezone, "
+            "topics = excluded.topics, enabled = 1, last_error = NULL, last_error_at = NULL, "
+            "updated_at = excluded.updated_at",
+            (
+                audience,
+                local_time,
+                timezone,
+                json.dumps(list(topics)),
+                to_iso(now),
+                to_iso(now),
+            ),
+        )
         found = await self.subscription(audience)
         assert found is not None
         return found
 
     async def disable_subscription(self, audience: str, now: datetime) -> Subscription | None:
-        async with self.transaction():
-            await self.db.execute(
-                "UPDATE subscriptions SET enabled = 0, updated_at = ? WHERE audience = ?",
-                (to_iso(now), audience),
-            )
+        await self._execute(
+            "UPDATE subscriptions SET enabled = 0, updated_at = ? WHERE audience = ?",
+            (to_iso(now), audience),
+        )
         return await self.subscription(audience)
 
     async def subscription(self, audience: str) -> Subscription | None:
@@ -958,7 +1050,7 @@ class Store:
         return found[0]
 
     async def subscriptions(self, *, enabled_only: bool) -> list[Subscription]:
-        return await self._subscriptions_where("enabled = 1" if enabled_only else "1", ())
+        return await self._subscriptions_where("enabled = 1" if enabled_only else "TRUE", ())
 
     async def _subscriptions_where(self, where: str, params: tuple[Any, ...]) -> list[Subscription]:
         rows = await self._rows(
@@ -985,27 +1077,236 @@ class Store:
     async def mark_subscription_error(
         self, subscription_id: int, error: str | None, now: datetime
     ) -> None:
-        async with self.transaction():
-            await self.db.execute(
-                "UPDATE subscriptions SET last_error = ?, last_error_at = ? WHERE id = ?",
-                (error, to_iso(now) if error else None, subscription_id),
+        await self._execute(
+            "UPDATE subscriptions SET last_error = ?, last_error_at = ? WHERE id = ?",
+            (error, to_iso(now) if error else None, subscription_id),
+        )
+
+
+class SqliteStore(Store):
+    """The embedded backend: one SQLite file (WAL, foreign keys) over aiosqlite."""
+
+    dialect = "sqlite"
+
+    def __init__(self, target: str | Path, *, readers: int = 4) -> None:
+        super().__init__(target, readers=readers)
+        self.path = sqlite_path(target)
+        self.label = self.path
+        self._db: aiosqlite.Connection | None = None
+        # Reads go to a small pool of read-only connections (WAL lets them run beside the
+        # writer and beside each other), so a Discord autocomplete never queues behind an
+        # ingest batch or another user's briefing. An in-memory database exists only on its
+        # own connection, so there the writer serves reads too.
+        self._reader_count = readers if self.path != ":memory:" else 0
+        self._readers: list[aiosqlite.Connection] = []
+        self._idle: asyncio.Queue[aiosqlite.Connection] | None = None
+
+    async def open(self) -> SqliteStore:
+        """Open the file (creating it), switch on WAL and foreign keys, apply migrations."""
+        if self.path != ":memory:":
+            parent = Path(self.path).parent
+            if not parent.exists():
+                raise InvalidInput(
+                    f"cannot create database {self.path}: folder {parent} does not exist"
+                )
+        try:
+            self._db = await aiosqlite.connect(self.path, isolation_level=None)
+            await self._db.execute("PRAGMA journal_mode=WAL")
+            await self._db.execute("PRAGMA foreign_keys=ON")
+            await self._db.execute("PRAGMA synchronous=NORMAL")
+            # Each article is its own small transaction; checkpointing the WAL every 1,000
+            # pages (the default) rewrote the same index pages over and over and cost a third
+            # of ingest time at 100k articles. The last connection to close checkpoints anyway.
+            await self._db.execute("PRAGMA wal_autocheckpoint=10000")
+            # A large store's indexes (full text, sentences, story terms) do not fit SQLite's
+            # default 2 MB page cache: every insert then re-reads the same interior pages.
+            await self._db.execute("PRAGMA cache_size=-65536")
+            await self._db.execute("PRAGMA busy_timeout=10000")
+            await self._migrate()
+            idle: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+            for _ in range(self._reader_count):
+                reader = await aiosqlite.connect(self.path, isolation_level=None)
+                self._readers.append(reader)
+                await reader.execute("PRAGMA query_only=ON")
+                await reader.execute("PRAGMA cache_size=-16384")
+                await reader.execute("PRAGMA busy_timeout=10000")
+                idle.put_nowait(reader)
+            self._idle = idle
+        except Exception:
+            await self.close()
+            raise
+        return self
+
+    async def close(self) -> None:
+        """Close every connection (idempotent)."""
+        readers, self._readers, self._idle = self._readers, [], None
+        for reader in readers:
+            await reader.close()
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+
+    @property
+    def db(self) -> aiosqlite.Connection:
+        if self._db is None:
+            raise RuntimeError("store is not open")
+        return self._db
+
+    async def _migrate(self) -> None:
+        async with self.db.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        version = int(row[0]) if row else 0
+        if version > len(MIGRATIONS):
+            raise InvalidInput(
+                f"database {self.path} has schema version {version}, newer than this briefbot "
+                f"({len(MIGRATIONS)}): upgrade briefbot"
             )
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            await self.db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in statements(script):
+                    await self.db.execute(statement)
+                await self.db.execute(f"PRAGMA user_version={number}")
+                await self.db.execute("COMMIT")
+            except Exception:
+                await self.db.execute("ROLLBACK")
+                raise
+            log.info("applied migration %s to %s", number, self.path)
+
+    async def schema_version(self) -> int:
+        row = await self._row("PRAGMA user_version")
+        return int(row[0]) if row else 0
+
+    # ------------------------------------------------------------------ reading
+
+    @asynccontextmanager
+    async def _reading(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A read connection for one statement or a few consistent ones."""
+        if self._idle is None or not self._readers:
+            yield self.db
+            return
+        conn = await self._idle.get()
+        try:
+            yield conn
+        finally:
+            self._idle.put_nowait(conn)
+
+    async def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
+        async with self._reading() as conn, conn.execute(to_sqlite(sql), tuple(params)) as cur:
+            return list(await cur.fetchall())
+
+    async def _row(self, sql: str, params: Sequence[Any] = ()) -> Sequence[Any] | None:
+        async with self._reading() as conn, conn.execute(to_sqlite(sql), tuple(params)) as cur:
+            row: Sequence[Any] | None = await cur.fetchone()
+            return row
+
+    # ------------------------------------------------------------------ writing
+
+    async def run_sync(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `fn(connection)` on the database thread, in one hop.
+
+        aiosqlite sends every statement to its worker thread and back; storing one article
+        takes about twenty statements, and those round trips cost more than the SQL. A unit of
+        work written against the plain `sqlite3` connection runs there in one hop instead.
+        (Uses aiosqlite's `_execute`; the dependency is pinned below 1.0.)
+        """
+        conn = self.db._conn
+        result: T = await self.db._execute(fn, conn)
+        return result
+
+    async def write(self, fn: Callable[[Writer], T]) -> T:
+        async with self._write_lock:
+
+            def unit(conn: sqlite3.Connection) -> T:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    out = fn(Writer(conn, self._df_cache))
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    self._df_cache.clear()
+                    raise
+                conn.execute("COMMIT")
+                return out
+
+            return await self.run_sync(unit)
+
+    # ------------------------------------------------------------------ full-text search
+
+    async def _search_rows(self, query: str, limit: int) -> list[Sequence[Any]]:
+        return await self._rows(
+            f"SELECT {', '.join('a.' + c.strip() for c in _ARTICLE_COLS.split(','))}, "
+            "snippet(articles_fts, 1, '**', '**', '…', 16), bm25(articles_fts, 5.0, 1.0) AS r "
+            "FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
+            "WHERE articles_fts MATCH ? ORDER BY r LIMIT ?",
+            (fts_query(query), limit),
+        )
+
+    async def _matching_stories(self, query: str, limit: int) -> list[int]:
+        rows = await self._rows(
+            "SELECT story_id, MIN(r) AS best FROM ("
+            "  SELECT a.story_id AS story_id, bm25(articles_fts, 5.0, 1.0) AS r "
+            "  FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
+            "  WHERE articles_fts MATCH ? AND a.story_id IS NOT NULL ORDER BY r LIMIT 2000"
+            ") GROUP BY story_id ORDER BY best LIMIT ?",
+            (fts_query(query), limit),
+        )
+        return [int(r[0]) for r in rows]
+
+
+class TermCounts(dict[str, int]):
+    """Document frequencies cached across write transactions of one store.
+
+    `doc_count` is the article count they were read at: when another process wrote articles
+    meanwhile (the stored count moved by more than this process's own), the cache is dropped.
+    """
+
+    doc_count: int | None = None
+
+    def clear(self) -> None:
+        super().clear()
+        self.doc_count = None
 
 
 class Writer:
-    """Synchronous writes of one transaction, on the database thread (see `Store.write`)."""
+    """Synchronous writes of one transaction, on the database thread (see `Store.write`).
 
-    def __init__(self, conn: sqlite3.Connection, df_cache: dict[str, int]) -> None:
+    Statements are written in the SQLite dialect; on PostgreSQL they are translated
+    (`summaries.sqldialect.to_postgres`).
+    """
+
+    def __init__(self, conn: Any, df_cache: TermCounts, dialect: str = "sqlite") -> None:
         self.conn = conn
         self._df = df_cache
+        self.dialect = dialect
+        self._translate = to_postgres if dialect == "postgresql" else to_sqlite
 
     def forget_counts(self) -> None:
         """Drop cached document frequencies (after rolling back part of a transaction)."""
         self._df.clear()
 
-    def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        row = self.conn.execute(sql, params).fetchone()
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """Run one statement; returns the cursor."""
+        return self.conn.execute(self._translate(sql), tuple(params))
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        rows = list(rows)
+        if not rows:
+            return
+        if self.dialect == "postgresql":
+            with self.conn.cursor() as cur:
+                cur.executemany(self._translate(sql), rows)
+        else:
+            self.conn.executemany(self._translate(sql), rows)
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
+        return list(self.execute(sql, params).fetchall())
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """The first column of the first row (None when there is none)."""
+        row = self.execute(sql, params).fetchone()
         return row[0] if row else None
+
+    _one = one
 
     # duplicates
 
@@ -1017,7 +1318,7 @@ class Writer:
 
     def near_duplicates(self, simhash: int, max_distance: int) -> list[tuple[int, int]]:
         """Stored originals whose simhash is within `max_distance` bits: (id, distance)."""
-        rows = self.conn.execute(
+        rows = self.execute(
             "SELECT id, simhash FROM articles WHERE (band0 = ? OR band1 = ? OR band2 = ? "
             "OR band3 = ?) AND near_duplicate_of IS NULL LIMIT 200",
             _bands(simhash),
@@ -1036,7 +1337,7 @@ class Writer:
         if not unique:
             return []
         marks = ",".join("?" * len(unique))
-        rows = self.conn.execute(
+        rows = self.execute(
             f"SELECT s.article_id, COUNT(DISTINCT s.hash) AS shared FROM sentences s "
             f"JOIN articles a ON a.id = s.article_id "
             f"WHERE s.hash IN ({marks}) AND a.near_duplicate_of IS NULL "
@@ -1048,6 +1349,18 @@ class Writer:
             total = self._one("SELECT COUNT(*) FROM sentences WHERE article_id = ?", (article_id,))
             out.append((int(article_id), int(shared), int(total or 0)))
         return out
+
+    def follow(self, delivery_id: int) -> None:
+        """If the delivery was sent, its audience now follows the stories it showed."""
+        self.execute(
+            "INSERT INTO audience_stories (audience, story_id, delivery_id) "
+            "SELECT d.audience, da.story_id, d.id FROM deliveries d "
+            "JOIN delivery_articles da ON da.delivery_id = d.id "
+            "WHERE d.id = ? AND d.state = 'sent' GROUP BY d.audience, da.story_id, d.id "
+            "ON CONFLICT (audience, story_id) DO UPDATE SET delivery_id = excluded.delivery_id "
+            "WHERE excluded.delivery_id > audience_stories.delivery_id",
+            (delivery_id,),
+        )
 
     def story_of(self, article_id: int) -> int | None:
         return self._one("SELECT story_id FROM articles WHERE id = ?", (article_id,))
@@ -1078,7 +1391,7 @@ class Writer:
                 ),
             )
         )
-        self.conn.executemany(
+        self.executemany(
             "INSERT INTO sentences (article_id, position, text, stems, hash) VALUES (?,?,?,?,?)",
             [
                 (
@@ -1091,43 +1404,49 @@ class Writer:
                 for i, (text, stems) in enumerate(new.sentences)
             ],
         )
-        self.conn.execute(
-            "INSERT INTO articles_fts (rowid, title, text) VALUES (?,?,?)",
-            (article_id, new.title, new.text),
-        )
+        if self.dialect == "sqlite":  # PostgreSQL indexes a generated tsvector column
+            self.execute(
+                "INSERT INTO articles_fts (rowid, title, text) VALUES (?,?,?)",
+                (article_id, new.title, new.text),
+            )
         return article_id
 
     def document_frequencies(self, terms: Iterable[str]) -> tuple[int, dict[str, int]]:
         """(articles counted so far, document frequency of each term)."""
         unique = set(terms)
+        total = int(self.one("SELECT value FROM meta WHERE key = 'doc_count'") or 0)
+        if self._df.doc_count != total:  # first use, or another process stored articles
+            self._df.clear()
+            self._df.doc_count = total
         wanted = [t for t in unique if t not in self._df]
         for chunk in _chunks(wanted, 500):
             marks = ",".join("?" * len(chunk))
             found = dict(
-                self.conn.execute(
+                self.execute(
                     f"SELECT term, df FROM term_df WHERE term IN ({marks})", chunk
                 ).fetchall()
             )
             for term in chunk:
                 self._df[term] = int(found.get(term, 0))
-        total = int(self._one("SELECT value FROM meta WHERE key = 'doc_count'") or 0)
         return total, {t: self._df[t] for t in unique}
 
     def count_terms(self, terms: Iterable[str]) -> None:
         """Count one more document for each of `terms`."""
         unique = sorted(set(terms))
-        self.conn.executemany(
+        self.executemany(
             "INSERT INTO term_df (term, df) VALUES (?, 1) "
-            "ON CONFLICT(term) DO UPDATE SET df = df + 1",
+            "ON CONFLICT(term) DO UPDATE SET df = term_df.df + 1",
             [(t,) for t in unique],
         )
-        self.conn.execute(
+        self.execute(
             "INSERT INTO meta (key, value) VALUES ('doc_count', '1') "
-            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(meta.value AS INTEGER) + 1"
         )
         for t in unique:
             if t in self._df:
                 self._df[t] += 1
+        if self._df.doc_count is not None:
+            self._df.doc_count += 1
 
     # stories
 
@@ -1136,7 +1455,7 @@ class Writer:
         if not terms:
             return []
         marks = ",".join("?" * len(terms))
-        rows = self.conn.execute(
+        rows = self.execute(
             f"SELECT story_id, SUM(weight) AS w FROM story_terms WHERE term IN ({marks}) "
             f"GROUP BY story_id ORDER BY w DESC LIMIT ?",
             (*terms, limit),
@@ -1147,7 +1466,7 @@ class Writer:
         if not story_ids:
             return []
         marks = ",".join("?" * len(story_ids))
-        rows = self.conn.execute(
+        rows = self.execute(
             f"SELECT id, centroid, article_count, last_seen, first_seen, title_score "
             f"FROM stories WHERE id IN ({marks}) AND merged_into IS NULL",
             tuple(story_ids),
@@ -1192,7 +1511,7 @@ class Writer:
             )
         )
         self._write_terms(story_id, centroid)
-        self.conn.execute(
+        self.execute(
             "UPDATE articles SET story_id = ?, story_score = ? WHERE id = ?",
             (story_id, title_score, article_id),
         )
@@ -1209,21 +1528,21 @@ class Writer:
         centroid: dict[str, float],
     ) -> None:
         if score > story.title_score and title:
-            self.conn.execute(
+            self.execute(
                 "UPDATE stories SET title = ?, title_article_id = ?, title_score = ? WHERE id = ?",
                 (title, article_id, score, story.id),
             )
         first, last = story.first_seen, story.last_seen
         if when is not None:  # an undated article leaves the story's span alone
             first, last = min(first, when), max(last, when)
-        self.conn.execute(
+        self.execute(
             "UPDATE stories SET article_count = article_count + 1, first_seen = ?, "
             "last_seen = ?, centroid = ? WHERE id = ?",
             (to_iso(first), to_iso(last), json.dumps(centroid), story.id),
         )
-        self.conn.execute("DELETE FROM story_terms WHERE story_id = ?", (story.id,))
+        self.execute("DELETE FROM story_terms WHERE story_id = ?", (story.id,))
         self._write_terms(story.id, centroid)
-        self.conn.execute(
+        self.execute(
             "UPDATE articles SET story_id = ?, story_score = ? WHERE id = ?",
             (story.id, score, article_id),
         )
@@ -1231,25 +1550,23 @@ class Writer:
     def merge_stories(self, keep: StoryState, gone: StoryState, centroid: dict[str, float]) -> None:
         """Move every article (and delivery record) of `gone` into `keep`."""
         for table in ("articles", "delivery_articles", "delivery_sentences"):
-            self.conn.execute(
-                f"UPDATE {table} SET story_id = ? WHERE story_id = ?", (keep.id, gone.id)
-            )
+            self.execute(f"UPDATE {table} SET story_id = ? WHERE story_id = ?", (keep.id, gone.id))
         # an audience briefed on either story follows the merged one
-        self.conn.execute(
+        self.execute(
             "INSERT INTO audience_stories (audience, story_id, delivery_id) "
             "SELECT audience, ?, delivery_id FROM audience_stories WHERE story_id = ? "
             "ON CONFLICT (audience, story_id) DO UPDATE SET delivery_id = excluded.delivery_id "
             "WHERE excluded.delivery_id > audience_stories.delivery_id",
             (keep.id, gone.id),
         )
-        self.conn.execute("DELETE FROM audience_stories WHERE story_id = ?", (gone.id,))
-        self.conn.execute(
+        self.execute("DELETE FROM audience_stories WHERE story_id = ?", (gone.id,))
+        self.execute(
             "UPDATE stories SET merged_into = ?, article_count = 0 WHERE id = ?", (keep.id, gone.id)
         )
-        self.conn.execute("DELETE FROM story_terms WHERE story_id IN (?, ?)", (gone.id, keep.id))
+        self.execute("DELETE FROM story_terms WHERE story_id IN (?, ?)", (gone.id, keep.id))
         self._write_terms(keep.id, centroid)
         # the better-scoring headline wins
-        self.conn.execute(
+        self.execute(
             "UPDATE stories SET article_count = ?, first_seen = ?, last_seen = ?, centroid = ?, "
             "title = CASE WHEN ? > title_score THEN (SELECT title FROM stories WHERE id = ?) "
             "ELSE title END, title_score = MAX(title_score, ?) WHERE id = ?",
@@ -1267,8 +1584,8 @@ class Writer:
 
     def attach_copy(self, article_id: int, story_id: int, when: datetime | None) -> None:
         """Put a syndicated copy in its original's story without re-weighting the story."""
-        self.conn.execute("UPDATE articles SET story_id = ? WHERE id = ?", (story_id, article_id))
-        self.conn.execute(
+        self.execute("UPDATE articles SET story_id = ? WHERE id = ?", (story_id, article_id))
+        self.execute(
             "UPDATE stories SET article_count = article_count + 1, "
             "first_seen = MIN(first_seen, COALESCE(?, first_seen)), "
             "last_seen = MAX(last_seen, COALESCE(?, last_seen)) WHERE id = ?",
@@ -1276,7 +1593,7 @@ class Writer:
         )
 
     def _write_terms(self, story_id: int, centroid: dict[str, float]) -> None:
-        self.conn.executemany(
+        self.executemany(
             "INSERT INTO story_terms (term, story_id, weight) VALUES (?,?,?)",
             [(t, story_id, w) for t, w in centroid.items()],
         )

@@ -46,7 +46,34 @@ def clock() -> Clock:
 
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
+    """The test's database: a SQLite file (tests/summaries run each test on PostgreSQL too)."""
     return tmp_path / "briefbot.db"
+
+
+@pytest.fixture(scope="session")
+def pg_pool() -> Iterator[Any]:
+    """The session's throw-away PostgreSQL: `pg_pool.take()` gives a fresh migrated database."""
+    from bench.pgcluster import PostgresMissing
+    from tests.pg import start_cluster, unavailable
+
+    try:
+        cluster, pool = start_cluster()
+    except PostgresMissing as err:
+        unavailable(err)
+        return
+    try:
+        yield pool
+    finally:
+        pool.close()
+        cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_pool: Any) -> Iterator[str]:
+    """A fresh migrated PostgreSQL database of its own for this test."""
+    url = pg_pool.take()
+    yield url
+    pg_pool.give_back(url)
 
 
 @pytest.fixture
@@ -78,7 +105,14 @@ def bbc_files(bbc_dir: Path) -> list[Path]:
     return out
 
 
-def _query(db: Path, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+def _query(db: Path | str, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    if str(db).startswith("postgresql://"):
+        import psycopg
+
+        from summaries.sqldialect import to_postgres
+
+        with psycopg.connect(str(db), autocommit=True) as conn:
+            return [tuple(r) for r in conn.execute(to_postgres(sql), tuple(params)).fetchall()]  # type: ignore[arg-type]
     con = sqlite3.connect(db)
     try:
         return con.execute(sql, tuple(params)).fetchall()
@@ -88,7 +122,7 @@ def _query(db: Path, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ..
 
 @pytest.fixture
 def sql() -> Callable[..., list[tuple[Any, ...]]]:
-    """`sql(db, "SELECT ...", params)`: rows read with a plain sqlite3 connection."""
+    """`sql(db, "SELECT ...", params)`: rows read with a plain sqlite3 (or psycopg) connection."""
     return _query
 
 

@@ -138,14 +138,14 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def room(tmp_path: Path, clock: Clock) -> AsyncIterator[Newsroom]:
+async def room(db_path: Path, clock: Clock) -> AsyncIterator[Newsroom]:
     config = CoreConfig(
         fetch=FetchPolicy(allow_private=True, timeout_s=5),
         feed_interval_s=600,
         feed_max_backoff_s=3600,
         feed_flag_after_s=7200,
     )
-    async with Newsroom(tmp_path / "briefbot.db", config=config, clock=clock) as newsroom:
+    async with Newsroom(db_path, config=config, clock=clock) as newsroom:
         yield newsroom
 
 
@@ -181,7 +181,9 @@ async def test_entries_already_stored_are_duplicates_without_reprocessing(
     feed = await room.add_feed(f"{server.base}/feed.xml", audience="channel:1")
     await poll_feed(room, feed.id)
     # forget the ETag, so the server sends the full feed again
-    await room.store.db.execute("UPDATE feeds SET etag = NULL WHERE id = ?", (feed.id,))
+    await room.store.write(
+        lambda w: w.execute("UPDATE feeds SET etag = NULL WHERE id = ?", (feed.id,))
+    )
     again = await poll_feed(room, feed.id)
     assert [r.status for r in again.results] == ["duplicate", "duplicate"]
     assert [r.reason for r in again.results] == ["same URL as article 1", "same URL as article 2"]

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from summaries.newsroom import Newsroom
-from summaries.store import Window
+from summaries.store import MIGRATIONS, Window
 from tests.conftest import BBC, SEEDS, Clock
 
 Sql = Callable[..., list[tuple[Any, ...]]]
@@ -194,20 +194,25 @@ async def test_story_activity_counts_outlets_articles_and_growth(
 
 
 async def test_migration_fills_the_followed_stories_of_existing_briefings(
-    db_path: Path, samples: Any, clock: Any, sql: Sql
+    sqlite_db: Path, samples: Any, clock: Any
 ) -> None:
-    async with Newsroom(db_path, clock=clock) as room:
+    async with Newsroom(sqlite_db, clock=clock) as room:
         story = await _add(room, samples.orchard, "orchard", "Marrow Hills Gazette")
         await room.brief("cli:old")
     # as a database written before the table existed: drop it and step the version back
-    con = sqlite3.connect(db_path)
+    con = sqlite3.connect(sqlite_db)
     con.execute("DROP TABLE audience_stories")
-    con.execute("PRAGMA user_version = 4")
+    con.execute(f"PRAGMA user_version = {len(MIGRATIONS) - 1}")
     con.commit()
     con.close()
-    async with Newsroom(db_path, clock=clock):
+    async with Newsroom(sqlite_db, clock=clock):
         pass
-    assert sql(db_path, "SELECT audience, story_id FROM audience_stories") == [("cli:old", story)]
+    con = sqlite3.connect(sqlite_db)
+    try:
+        rows = con.execute("SELECT audience, story_id FROM audience_stories").fetchall()
+    finally:
+        con.close()
+    assert rows == [("cli:old", story)]
 
 
 # ------------------------------------------------------------------ seeds among 300 BBC articles

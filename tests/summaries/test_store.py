@@ -1,4 +1,9 @@
-"""The SQLite store seen from outside: schema, migrations, pragmas, FTS safety, rows written."""
+"""The store seen from outside: schema, migrations, FTS safety, rows written, reads beside writes.
+
+Tests taking `db_path` / `room` run on SQLite and PostgreSQL (tests/summaries/conftest.py);
+those about SQLite's own machinery (PRAGMAs, FTS5, files) take `sqlite_db`, and the
+PostgreSQL-only ones (URLs, passwords, migrations there) take `pg_url`.
+"""
 
 from __future__ import annotations
 
@@ -50,8 +55,9 @@ def test_schema_has_at_least_the_two_documented_versions() -> None:
 
 
 async def test_fresh_database_gets_latest_schema_version_wal_and_foreign_keys(
-    db_path: Path, sql: Sql
+    sqlite_db: Path, sql: Sql
 ) -> None:
+    db_path = sqlite_db
     async with Store(db_path) as store:
         assert await store.schema_version() == LATEST
         async with store.db.execute("PRAGMA foreign_keys") as cur:
@@ -68,8 +74,9 @@ async def test_fresh_database_gets_latest_schema_version_wal_and_foreign_keys(
 
 
 async def test_reopening_applies_no_migration_twice_and_keeps_data(
-    db_path: Path, sql: Sql, caplog: pytest.LogCaptureFixture, samples: Any
+    sqlite_db: Path, sql: Sql, caplog: pytest.LogCaptureFixture, samples: Any
 ) -> None:
+    db_path = sqlite_db
     caplog.set_level(logging.INFO, logger="summaries.store")
     async with Newsroom(db_path) as room:
         stored = await room.ingest_text(samples.orchard, source="orchard.txt")
@@ -85,8 +92,9 @@ async def test_reopening_applies_no_migration_twice_and_keeps_data(
 
 
 async def test_database_from_a_newer_briefbot_is_refused_clearly_and_left_alone(
-    db_path: Path, sql: Sql
+    sqlite_db: Path, sql: Sql
 ) -> None:
+    db_path = sqlite_db
     con = sqlite3.connect(db_path)
     con.execute("PRAGMA user_version = 99")
     con.close()
@@ -100,7 +108,8 @@ async def test_database_from_a_newer_briefbot_is_refused_clearly_and_left_alone(
     assert "articles" not in _tables(sql, db_path)
 
 
-async def test_version_1_database_is_upgraded_to_latest(db_path: Path, sql: Sql) -> None:
+async def test_version_1_database_is_upgraded_to_latest(sqlite_db: Path, sql: Sql) -> None:
+    db_path = sqlite_db
     con = sqlite3.connect(db_path)
     con.executescript(MIGRATIONS[0])
     con.execute("PRAGMA user_version = 1")
@@ -110,7 +119,8 @@ async def test_version_1_database_is_upgraded_to_latest(db_path: Path, sql: Sql)
     assert {"deliveries", "feeds", "subscriptions"} <= _tables(sql, db_path)
 
 
-async def test_a_failing_migration_is_rolled_back_as_a_whole(db_path: Path, sql: Sql) -> None:
+async def test_a_failing_migration_is_rolled_back_as_a_whole(sqlite_db: Path, sql: Sql) -> None:
+    db_path = sqlite_db
     con = sqlite3.connect(db_path)
     con.executescript(MIGRATIONS[0])
     # a stray table makes migration 2 fail half-way (its last statement creates "feeds")
@@ -159,9 +169,7 @@ async def test_stored_article_has_sentences_fts_row_and_story(
     assert sentences[-1] == (
         "Observatories in the mountains reported a faint blue tail about two degrees long."
     )
-    assert sql(db_path, "SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'binoculars'") == [
-        (aid,)
-    ]
+    assert [h.article.id for h in await room.search("binoculars")] == [aid]
     assert sql(db_path, "SELECT title, article_count FROM stories WHERE id = ?", [story_id]) == [
         (title, 1)
     ]
@@ -266,3 +274,87 @@ async def test_in_memory_store_reads_and_writes_on_one_connection(samples: Any) 
         stored = await room.ingest_text(samples.orchard, source="orchard.txt")
         assert (await room.article(stored.article_id)).id == stored.article_id
         assert len(await room.stories()) == 1
+
+
+# ------------------------------------------------------------------------------ PostgreSQL only
+
+
+async def test_postgres_gets_every_migration_once_and_keeps_data(
+    pg_pool: Any, caplog: pytest.LogCaptureFixture, samples: Any
+) -> None:
+    url = pg_pool.fresh_url()
+    caplog.set_level(logging.INFO, logger="summaries.pgstore")
+    async with Newsroom(url) as room:
+        assert await room.store.schema_version() == LATEST
+        stored = await room.ingest_text(samples.orchard, source="orchard.txt")
+    applied = [r.getMessage() for r in caplog.records if "applied migration" in r.message]
+    assert applied == [f"applied migration {n} to {url}" for n in range(1, LATEST + 1)]
+    caplog.clear()
+    async with Newsroom(url) as room:
+        assert [a.id for a in await room.articles()] == [stored.article_id]
+    assert not [r for r in caplog.records if "applied migration" in r.message]
+
+
+async def test_postgres_from_a_newer_briefbot_is_refused_and_left_alone(
+    pg_url: str, sql: Sql
+) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("UPDATE briefbot_schema SET version = 99")
+    with pytest.raises(InvalidInput) as err:
+        await Store(pg_url).open()
+    assert str(err.value) == (
+        f"database {pg_url} has schema version 99, newer than this briefbot ({LATEST}): "
+        "upgrade briefbot"
+    )
+    assert sql(pg_url, "SELECT version FROM briefbot_schema") == [(99,)]
+
+
+async def test_postgres_failing_migration_is_rolled_back_as_a_whole(pg_pool: Any, sql: Sql) -> None:
+    import psycopg
+
+    url = pg_pool.fresh_url()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE feeds (x INTEGER)")  # migration 2 creates it last
+    with pytest.raises(psycopg.errors.DuplicateTable):
+        await Store(url).open()
+    assert sql(url, "SELECT version FROM briefbot_schema") == [(1,)]
+    tables = {r[0] for r in sql(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+    assert "articles" in tables and "subscriptions" not in tables and "deliveries" not in tables
+
+
+async def test_postgres_url_with_a_password_is_refused_and_never_echoed() -> None:
+    with pytest.raises(InvalidInput) as err:
+        await Store("postgresql://bot:s3cret@127.0.0.1:5/news").open()
+    assert "s3cret" not in str(err.value)
+    assert str(err.value) == (
+        "the database URL postgresql://bot:***@127.0.0.1:5/news contains a password: remove it "
+        "and set $BRIEFBOT_DB_PASSWORD (or PGPASSWORD) instead"
+    )
+
+
+async def test_postgres_that_cannot_be_reached_is_one_clear_line() -> None:
+    from bench.pgcluster import free_port
+    from summaries.errors import BriefbotError
+
+    port = free_port()
+    with pytest.raises(BriefbotError) as err:
+        await Store(f"postgresql://bot@127.0.0.1:{port}/news").open()
+    message = str(err.value)
+    assert message.startswith(
+        f"cannot connect to PostgreSQL at postgresql://bot@127.0.0.1:{port}/news: "
+    )
+    assert "\n" not in message
+
+
+async def test_postgres_password_comes_from_the_environment(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from summaries.pgstore import connect_kwargs
+
+    monkeypatch.setenv("BRIEFBOT_DB_PASSWORD", "from-env")
+    assert connect_kwargs()["password"] == "from-env"
+    # the test cluster trusts local logins, so the password is sent and the store opens
+    async with Store(pg_url) as store:
+        assert await store.schema_version() == LATEST
