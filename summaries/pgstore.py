@@ -43,6 +43,7 @@ from summaries.errors import BriefbotError, InvalidInput
 from summaries.sqldialect import ddl_to_postgres, statements, to_postgres
 from summaries.store import (
     _ARTICLE_COLS,
+    _ARTICLE_WIDTH,
     _FTS_WORD,
     MIGRATIONS,
     POSTGRES_EXTRA,
@@ -318,7 +319,8 @@ class PostgresStore(Store):
             "ORDER BY hit.r DESC, a.id",
             (RANK_WEIGHTS, tsquery(query), tsquery(query), limit, tsquery(query)),
         )
-        return [(*r[:13], _ellipsis(r[1], r[13]), r[14]) for r in rows]
+        width = _ARTICLE_WIDTH
+        return [(*r[:width], _ellipsis(r[1], r[width]), r[width + 1]) for r in rows]
 
     async def _matching_stories(self, query: str, limit: int) -> list[int]:
         rows = await self._rows(

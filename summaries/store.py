@@ -32,6 +32,7 @@ from summaries.errors import InvalidInput, NotFound
 from summaries.models import (
     Article,
     Feed,
+    FeedCounts,
     SearchHit,
     Sentence,
     Story,
@@ -184,7 +185,33 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
     ALTER TABLE deliveries ADD COLUMN claim_expires TEXT;
     """,
-    # 6: the stories each audience was briefed on (story ranking: a followed story that moved
+    # 6: datelines as metadata; feed entries stored from their own text (and the page to fetch
+    # again); a story's language; ill-formed feeds flagged; what became of each feed entry and
+    # URL given (for per-feed counts and `briefbot explain`)
+    """
+    ALTER TABLE articles ADD COLUMN place TEXT;
+    ALTER TABLE articles ADD COLUMN agency TEXT;
+    ALTER TABLE articles ADD COLUMN from_feed INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE articles ADD COLUMN page_error TEXT;
+    ALTER TABLE articles ADD COLUMN page_retry INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE stories ADD COLUMN language TEXT;
+    ALTER TABLE feeds ADD COLUMN warning TEXT;
+    CREATE TABLE ingest_outcomes (
+        source TEXT NOT NULL,
+        entry TEXT NOT NULL,
+        url TEXT,
+        title TEXT,
+        status TEXT NOT NULL,
+        article_id INTEGER,
+        reason TEXT,
+        kind TEXT,
+        at TEXT NOT NULL,
+        PRIMARY KEY (source, entry)
+    );
+    CREATE INDEX ingest_outcomes_url ON ingest_outcomes(url);
+    CREATE INDEX ingest_outcomes_article ON ingest_outcomes(article_id);
+    """,
+    # 7: the stories each audience was briefed on (story ranking: a followed story that moved
     # comes first in "what is new"), one row per (audience, story) for sent deliveries, kept
     # through merges
     """
@@ -261,6 +288,11 @@ class NewArticle:
     simhash: int
     sentences: tuple[tuple[str, str], ...]  # (text, space-joined stems)
     sentence_hashes: tuple[int, ...] = ()  # `sentence_hash` of each sentence
+    place: str | None = None
+    agency: str | None = None
+    from_feed: bool = False
+    page_error: str | None = None
+    page_retry: bool = False
 
 
 @dataclass(frozen=True)
@@ -290,6 +322,7 @@ class StoryState:
     last_seen: datetime
     first_seen: datetime
     title_score: float
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -321,8 +354,9 @@ class StoryActivity:
 
 _ARTICLE_COLS = (
     "id, text, title, source, fetched_at, url, outlet, author, published_at, language, "
-    "fingerprint, story_id, near_duplicate_of"
+    "fingerprint, story_id, near_duplicate_of, place, agency, from_feed, page_error, page_retry"
 )
+_ARTICLE_WIDTH = len(_ARTICLE_COLS.split(","))
 
 
 def _article(row: Sequence[Any]) -> Article:
@@ -340,6 +374,11 @@ def _article(row: Sequence[Any]) -> Article:
         fingerprint=row[10],
         story_id=row[11],
         near_duplicate_of=row[12],
+        place=row[13],
+        agency=row[14],
+        from_feed=bool(row[15]),
+        page_error=row[16],
+        page_retry=bool(row[17]),
     )
 
 
@@ -620,7 +659,11 @@ class Store:
 
     async def search(self, query: str, limit: int) -> list[SearchHit]:
         rows = await self._search_rows(query, limit)
-        return [SearchHit(article=_article(r[:13]), snippet=r[13], rank=float(r[14])) for r in rows]
+        width = _ARTICLE_WIDTH
+        return [
+            SearchHit(article=_article(r[:width]), snippet=r[width], rank=float(r[width + 1]))
+            for r in rows
+        ]
 
     # ------------------------------------------------------------------ deliveries
 
@@ -948,7 +991,7 @@ class Store:
     async def _feeds_where(self, where: str, params: tuple[Any, ...]) -> list[Feed]:
         rows = await self._rows(
             "SELECT id, url, audience, interval_s, etag, last_modified, next_poll_at, "
-            "last_polled_at, last_ok_at, failures, last_error, created_at, failing_since "
+            "last_polled_at, last_ok_at, failures, last_error, created_at, failing_since, warning "
             f"FROM feeds WHERE {where} ORDER BY id",
             params,
         )
@@ -967,6 +1010,7 @@ class Store:
                 last_error=r[10],
                 created_at=from_iso(r[11]),
                 failing_since=from_iso(r[12]),
+                warning=r[13],
             )
             for r in rows
         ]
@@ -984,13 +1028,20 @@ class Store:
         error: str | None,
         etag: str | None,
         last_modified: str | None,
+        warning: str | None = None,
+        not_modified: bool = False,
     ) -> None:
-        """Record a poll's outcome: success resets the failure count, failure increments it."""
+        """Record a poll's outcome: success resets the failure count, failure increments it.
+
+        `warning` (why the feed read was ill-formed) replaces the last one after a successful
+        read; a 304 answer (`not_modified`) keeps it.
+        """
         if ok:
             await self._execute(
                 "UPDATE feeds SET last_polled_at = ?, next_poll_at = ?, last_ok_at = ?, "
                 "failures = 0, last_error = NULL, failing_since = NULL, "
-                "etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified) "
+                "etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified), "
+                "warning = CASE WHEN ? = 1 THEN warning ELSE ? END "
                 "WHERE id = ?",
                 (
                     to_iso(polled_at),
@@ -998,6 +1049,8 @@ class Store:
                     to_iso(polled_at),
                     etag,
                     last_modified,
+                    int(not_modified),
+                    warning,
                     feed_id,
                 ),
             )
@@ -1007,6 +1060,112 @@ class Store:
                 "last_error = ?, failing_since = COALESCE(failing_since, ?) WHERE id = ?",
                 (to_iso(polled_at), to_iso(next_poll_at), error, to_iso(polled_at), feed_id),
             )
+
+    # ------------------------------------------------------------------ ingest outcomes
+
+    async def record_outcomes(self, rows: Sequence[tuple[Any, ...]], now: datetime) -> None:
+        """Remember what became of feed entries and URLs (the latest outcome of each).
+
+        Args:
+            rows: (source, entry, url, title, status, article_id, reason, kind) each; `entry`
+                is "" for a URL given on its own.
+            now: When.
+        """
+        if not rows:
+            return
+        stamped = [(*r, to_iso(now)) for r in rows]
+        await self.write(
+            lambda w: w.executemany(
+                "INSERT INTO ingest_outcomes (source, entry, url, title, status, article_id, "
+                "reason, kind, at) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (source, entry) DO "
+                "UPDATE SET url = excluded.url, title = excluded.title, status = excluded.status, "
+                "article_id = excluded.article_id, reason = excluded.reason, "
+                "kind = excluded.kind, at = excluded.at",
+                stamped,
+            )
+        )
+
+    async def feed_counts(self, sources: Sequence[str]) -> dict[str, FeedCounts]:
+        """Per feed source: stored, duplicate and skipped entries with the reasons."""
+        if not sources:
+            return {}
+        marks = ",".join("?" * len(sources))
+        tallies: dict[str, dict[str, int]] = {}
+        reasons: dict[str, dict[str, int]] = {}
+        for source, status, kind, n in await self._rows(
+            f"SELECT source, status, kind, COUNT(*) FROM ingest_outcomes WHERE source IN ({marks}) "
+            "AND entry <> '' GROUP BY source, status, kind",
+            sources,
+        ):
+            bucket = {"stored": "stored", "updated": "stored", "duplicate": "duplicate"}.get(
+                status, "skipped"
+            )
+            tally = tallies.setdefault(source, {})
+            tally[bucket] = tally.get(bucket, 0) + int(n)
+            if bucket != "stored":
+                found = reasons.setdefault(source, {})
+                label = kind or ("duplicate" if bucket == "duplicate" else "other")
+                found[label] = found.get(label, 0) + int(n)
+        from_feed: dict[str, tuple[int, int]] = {}
+        for source, n, retrying in await self._rows(
+            f"SELECT o.source, COUNT(*), SUM(a.page_retry) FROM ingest_outcomes o "
+            f"JOIN articles a ON a.id = o.article_id WHERE o.source IN ({marks}) "
+            "AND o.entry <> '' AND o.status IN ('stored', 'updated') AND a.from_feed = 1 "
+            "GROUP BY o.source",
+            sources,
+        ):
+            from_feed[source] = (int(n), int(retrying or 0))
+        out: dict[str, FeedCounts] = {}
+        for source in sources:
+            tally = tallies.get(source, {})
+            ordered = sorted(reasons.get(source, {}).items(), key=lambda kv: (-kv[1], kv[0]))
+            out[source] = FeedCounts(
+                stored=tally.get("stored", 0),
+                duplicate=tally.get("duplicate", 0),
+                skipped=tally.get("skipped", 0),
+                reasons=tuple(ordered),
+                from_feed=from_feed.get(source, (0, 0))[0],
+                retrying=from_feed.get(source, (0, 0))[1],
+            )
+        return out
+
+    async def outcomes(
+        self, *, url: str | None = None, article_id: int | None = None
+    ) -> list[tuple[str, str, str | None, str | None, str, int | None, str | None, datetime]]:
+        """Recorded outcomes for a URL or an article, latest first: (source, entry, url,
+        title, status, article_id, reason, at)."""
+        params: tuple[Any, ...]
+        if url is not None:
+            where, params = "url = ?", (url,)
+        else:
+            where, params = "article_id = ?", (article_id,)
+        rows = await self._rows(
+            "SELECT source, entry, url, title, status, article_id, reason, at "
+            f"FROM ingest_outcomes WHERE {where} ORDER BY at DESC, source LIMIT 20",
+            params,
+        )
+        return [(r[0], r[1], r[2], r[3], r[4], r[5], r[6], _need(r[7])) for r in rows]
+
+    async def article_deliveries(self, article_id: int) -> list[tuple[str, int, datetime]]:
+        """Every briefing that showed the article: (audience, delivery id, when), oldest first."""
+        rows = await self._rows(
+            "SELECT d.audience, d.id, d.created_at FROM delivery_articles da "
+            "JOIN deliveries d ON d.id = da.delivery_id WHERE da.article_id = ? "
+            "AND d.state = 'sent' ORDER BY d.id",
+            (article_id,),
+        )
+        return [(r[0], int(r[1]), _need(r[2])) for r in rows]
+
+    async def stop_page_retry(self, article_id: int, error: str) -> None:
+        """The page of a feed-text article failed for good: stop fetching it again."""
+        await self._execute(
+            "UPDATE articles SET page_retry = 0, page_error = ? WHERE id = ?", (error, article_id)
+        )
+
+    async def page_retry(self, article_id: int) -> bool:
+        """Whether the article holds a feed entry's text whose page should be fetched again."""
+        row = await self._row("SELECT page_retry FROM articles WHERE id = ?", (article_id,))
+        return bool(row and row[0])
 
     # ------------------------------------------------------------------ subscriptions
 
@@ -1365,6 +1524,96 @@ class Writer:
     def story_of(self, article_id: int) -> int | None:
         return self._one("SELECT story_id FROM articles WHERE id = ?", (article_id,))
 
+    def feed_text_words(self, article_id: int) -> int | None:
+        """For an article holding a feed entry's own text: its length in words; else None."""
+        row = self.execute(
+            "SELECT from_feed, text FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
+        if row is None or not row[0]:
+            return None
+        return len(str(row[1]).split())
+
+    def end_page_retry(self, article_id: int) -> None:
+        """The page was read again but brought no more text: stop fetching it."""
+        self.execute("UPDATE articles SET page_retry = 0 WHERE id = ?", (article_id,))
+
+    def upgrade_article(self, article_id: int, new: NewArticle) -> None:
+        """Replace a feed entry's text stored as `article_id` by its page's fuller text.
+
+        The article keeps its id, story and delivery records: a sentence that a briefing showed
+        keeps its id when the page has it too; one the page does not have is dropped from the
+        record of what was shown (the article itself still counts as shown).
+        """
+        old = self.execute(
+            "SELECT title, text FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
+        if self.dialect == "sqlite":  # PostgreSQL indexes a generated tsvector column
+            self.execute(
+                "INSERT INTO articles_fts (articles_fts, rowid, title, text) "
+                "VALUES ('delete',?,?,?)",
+                (article_id, old[0], old[1]),
+            )
+        title = new.title or old[0]
+        self.execute(
+            "UPDATE articles SET text = ?, title = ?, source = ?, "
+            "author = COALESCE(author, ?), published_at = COALESCE(published_at, ?), "
+            "language = COALESCE(?, language), place = COALESCE(place, ?), "
+            "agency = COALESCE(agency, ?), fingerprint = ?, band0 = ?, band1 = ?, band2 = ?, "
+            "band3 = ?, simhash = ?, from_feed = 0, page_error = NULL, page_retry = 0 "
+            "WHERE id = ?",
+            (
+                new.text,
+                title,
+                new.source,
+                new.author,
+                to_iso(new.published_at),
+                new.language,
+                new.place,
+                new.agency,
+                new.fingerprint,
+                *_bands(new.simhash),
+                _signed(new.simhash),
+                article_id,
+            ),
+        )
+        shown = {
+            int(r[0]): r[1]
+            for r in self.execute(
+                "SELECT s.id, s.hash FROM sentences s WHERE s.article_id = ? AND EXISTS "
+                "(SELECT 1 FROM delivery_sentences d WHERE d.sentence_id = s.id)",
+                (article_id,),
+            ).fetchall()
+        }
+        keep = {h: i for i, h in shown.items() if h is not None}
+        # park the old rows out of the way of the new positions
+        self.execute(
+            "UPDATE sentences SET position = -1 - position WHERE article_id = ?", (article_id,)
+        )
+        hashes = new.sentence_hashes or (None,) * len(new.sentences)
+        for position, ((text, stems), h) in enumerate(zip(new.sentences, hashes, strict=True)):
+            reuse = keep.pop(h, None) if h is not None else None
+            if reuse is not None:
+                self.execute(
+                    "UPDATE sentences SET position = ?, text = ?, stems = ? WHERE id = ?",
+                    (position, text, stems, reuse),
+                )
+            else:
+                self.execute(
+                    "INSERT INTO sentences (article_id, position, text, stems, hash) "
+                    "VALUES (?,?,?,?,?)",
+                    (article_id, position, text, stems, h),
+                )
+        gone = list(keep.values())
+        for chunk in _chunks(gone, 500):
+            marks = ",".join("?" * len(chunk))
+            self.execute(f"DELETE FROM delivery_sentences WHERE sentence_id IN ({marks})", chunk)
+        self.execute("DELETE FROM sentences WHERE article_id = ? AND position < 0", (article_id,))
+        if self.dialect == "sqlite":
+            self.execute(
+                "INSERT INTO articles_fts (rowid, title, text) VALUES (?,?,?)",
+                (article_id, title, new.text),
+            )
+
     # articles
 
     def insert_article(self, new: NewArticle, *, near_duplicate_of: int | None) -> int:
@@ -1373,7 +1622,8 @@ class Writer:
             self._one(
                 "INSERT INTO articles (url, source, outlet, title, author, published_at, "
                 "fetched_at, language, text, fingerprint, band0, band1, band2, band3, simhash, "
-                "near_duplicate_of) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+                "near_duplicate_of, place, agency, from_feed, page_error, page_retry) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
                 (
                     new.url,
                     new.source,
@@ -1388,6 +1638,11 @@ class Writer:
                     *_bands(new.simhash),
                     _signed(new.simhash),
                     near_duplicate_of,
+                    new.place,
+                    new.agency,
+                    int(new.from_feed),
+                    new.page_error,
+                    int(new.page_retry),
                 ),
             )
         )
@@ -1467,7 +1722,7 @@ class Writer:
             return []
         marks = ",".join("?" * len(story_ids))
         rows = self.execute(
-            f"SELECT id, centroid, article_count, last_seen, first_seen, title_score "
+            f"SELECT id, centroid, article_count, last_seen, first_seen, title_score, language "
             f"FROM stories WHERE id IN ({marks}) AND merged_into IS NULL",
             tuple(story_ids),
         ).fetchall()
@@ -1479,6 +1734,7 @@ class Writer:
                 last_seen=_need(r[3]),
                 first_seen=_need(r[4]),
                 title_score=float(r[5]),
+                language=r[6],
             )
             for r in rows
         }
@@ -1493,12 +1749,13 @@ class Writer:
         created_at: datetime,
         centroid: dict[str, float],
         title_score: float,
+        language: str | None = None,
     ) -> int:
         story_id = int(
             self._one(
                 "INSERT INTO stories (title, title_article_id, title_score, created_at, "
-                "first_seen, last_seen, article_count, centroid) VALUES (?,?,?,?,?,?,1,?) "
-                "RETURNING id",
+                "first_seen, last_seen, article_count, centroid, language) "
+                "VALUES (?,?,?,?,?,?,1,?,?) RETURNING id",
                 (
                     title,
                     article_id,
@@ -1507,6 +1764,7 @@ class Writer:
                     to_iso(when),
                     to_iso(when),
                     json.dumps(centroid),
+                    language,
                 ),
             )
         )

@@ -66,9 +66,10 @@ class StoryRules:
 
 
 def article_terms(
-    title: str, sentence_stems: Iterable[Iterable[str]], text: str
+    title: str, sentence_stems: Iterable[Iterable[str]], text: str, language: str | None = None
 ) -> dict[str, float]:
-    """Raw term counts of an article: content stems, figures and names (boosted)."""
+    """Raw term counts of an article: content stems, figures and names (boosted); the title's
+    stems follow the article's language as its sentences' do."""
     counts: dict[str, float] = defaultdict(float)
     for stems in sentence_stems:
         for s in stems:
@@ -80,7 +81,7 @@ def article_terms(
     for name in names(text):
         if " " in name:
             counts["@" + name.lower()] += NAME_BOOST
-    for s in content_stems(title):
+    for s in content_stems(title, language):
         counts[s] += TITLE_BOOST
     return dict(counts)
 
@@ -173,6 +174,7 @@ class StoryWriter(Protocol):
         created_at: datetime,
         centroid: dict[str, float],
         title_score: float,
+        language: str | None = None,
     ) -> int: ...
     def join_story(
         self,
@@ -207,13 +209,15 @@ def assign_story(
     dated: bool,
     now: datetime,
     rules: StoryRules,
+    language: str | None = None,
 ) -> int:
     """Put a stored article into the story it covers, or open a story; returns the story id.
 
     Runs inside the article's write transaction. Candidate stories are those sharing the
     article's heaviest terms; the most similar one above the (time-dependent) threshold wins.
-    After joining, the grown story is merged with neighbours that now clearly cover the same
-    thing.
+    A story in another language is never a candidate (articles in two languages share only
+    names and figures, which say too little). After joining, the grown story is merged with
+    neighbours that now clearly cover the same thing.
     """
     total, df = w.document_frequencies(terms)
     vec = tfidf(terms, df, total)
@@ -221,6 +225,8 @@ def assign_story(
     probe = _probe(vec, df, total)
     best: tuple[float, StoryState] | None = None
     for state in w.story_states(w.story_candidates(probe)):
+        if not same_language(language, state.language):
+            continue
         sim = cosine(vec, state.centroid)
         # an undated article's fetch time says nothing about when the news happened
         gap = gap_days(when, state.first_seen, state.last_seen) if dated else 0.0
@@ -234,6 +240,7 @@ def assign_story(
             created_at=now,
             centroid={t: round(x, 6) for t, x in vec.items()},
             title_score=FIRST_TITLE_SCORE,
+            language=language,
         )
     sim, state = best
     centroid = add_to_centroid(state.centroid, vec, state.article_count)
@@ -249,6 +256,11 @@ def assign_story(
         last_seen=max(state.last_seen, when) if dated else state.last_seen,
     )
     return _merge_neighbours(w, grown, rules)
+
+
+def same_language(a: str | None, b: str | None) -> bool:
+    """Whether two texts may be compared: the same language, or one of them unknown."""
+    return a is None or b is None or a == b
 
 
 def _probe(vec: Mapping[str, float], df: Mapping[str, int], total: int) -> list[str]:
@@ -269,6 +281,8 @@ def _merge_neighbours(w: StoryWriter, story: StoryState, rules: StoryRules) -> i
     probe = _probe(story.centroid, df, total)
     ids = [i for i in w.story_candidates(probe, limit=6) if i != story.id]
     for other in w.story_states(ids):
+        if not same_language(story.language, other.language):
+            continue
         sim = cosine(story.centroid, other.centroid)
         gap = gap_days(other.last_seen, story.first_seen, story.last_seen)
         if sim < max(rules.merge, join_threshold(rules, gap)):

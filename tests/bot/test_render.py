@@ -16,6 +16,7 @@ from summaries.models import (
     CitedSentence,
     Discrepancy,
     Feed,
+    FeedCounts,
     IngestResult,
     StoryBrief,
     Subscription,
@@ -172,6 +173,36 @@ def test_feed_list_shows_failures_and_flags_long_failures() -> None:
         "• Feed 1: https://ct.example/rss — ok, last polled 05 Mar 2024 09:30 UTC\n"
         "• Feed 2: https://bh.example/atom — failing (4×): HTTP 503 — failing since "
         "03 Mar 2024 09:00 UTC\n"
+    )
+
+
+def test_feed_list_counts_entries_and_flags_ill_formed_feeds() -> None:
+    feed = Feed(
+        3,
+        "https://pa.example/rss",
+        "channel:1",
+        None,
+        last_polled_at=NOW,
+        warning="not well-formed XML (mismatched tag at line 40)",
+    )
+    counts = {
+        3: FeedCounts(
+            stored=12,
+            duplicate=2,
+            skipped=5,
+            reasons=(("too short", 4), ("same URL", 2), ("page unavailable", 1)),
+            from_feed=3,
+            retrying=1,
+        )
+    }
+
+    assert render.to_text(render.feeds_reply([feed], NOW, counts=counts)) == (
+        "1 feed for this channel.\n\n"
+        "## Feeds\n"
+        "• Feed 3: https://pa.example/rss — ok, last polled 05 Mar 2024 09:30 UTC; ill-formed "
+        "feed, read as far as it goes (not well-formed XML (mismatched tag at line 40)). "
+        "Entries: 12 stored (3 from the feed's own text, 1 waiting for its page), 2 duplicate, "
+        "5 skipped: 4 too short, 1 page unavailable\n"
     )
 
 
