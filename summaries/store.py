@@ -215,6 +215,23 @@ MIGRATIONS: tuple[str, ...] = (
     # 7: story titles by word prefix for autocomplete, one index look-up per keystroke (a
     # LIKE '%…%' read every story): each backend's own index, in SQLITE_EXTRA / POSTGRES_EXTRA
     "",
+    # 8: the stories each audience was briefed on (story ranking: a followed story that moved
+    # comes first in "what is new"), one row per (audience, story) for sent deliveries, kept
+    # through merges
+    """
+    CREATE TABLE audience_stories (
+        audience TEXT NOT NULL,
+        story_id INTEGER NOT NULL,
+        delivery_id INTEGER NOT NULL,
+        PRIMARY KEY (audience, story_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX audience_stories_story ON audience_stories(story_id);
+    INSERT INTO audience_stories (audience, story_id, delivery_id)
+        SELECT d.audience, da.story_id, MAX(d.id) FROM deliveries d
+        JOIN delivery_articles da ON da.delivery_id = d.id
+        WHERE d.state = 'sent'
+        GROUP BY d.audience, da.story_id;
+    """,
 )
 
 # SQLite-only statements appended to a migration (FTS5 tables and the triggers that keep them
@@ -332,6 +349,33 @@ class StoryState:
     first_seen: datetime
     title_score: float
     language: str | None = None
+
+
+@dataclass(frozen=True)
+class Window:
+    """The articles that count as recent for an audience: those that arrived (were fetched)
+    at or after `start`, or with `arrived=False` those dated (published, else fetched) then."""
+
+    start: datetime
+    arrived: bool = True
+
+
+@dataclass(frozen=True)
+class StoryActivity:
+    """A story's coverage in a window (`Store.story_activity`)."""
+
+    story_id: int
+    outlets: int  # distinct outlets of its original articles in the window (unknown: one)
+    articles: int  # its original articles in the window
+    arrived: int  # its articles in the window, syndicated copies included
+    total: int  # all its articles, syndicated copies included
+    latest: datetime  # its latest original coverage in the window
+    followed: bool  # the audience was briefed on it before
+
+    @property
+    def growth(self) -> float:
+        """The share of the story that is in the window (1.0: a story new in the window)."""
+        return self.arrived / max(self.total, 1)
 
 
 _ARTICLE_COLS = (
@@ -731,6 +775,7 @@ class Store:
                 "VALUES (?,?,?,?)",
                 [(delivery_id, s, st, k) for s, st, k in sentences],
             )
+            w.follow(delivery_id)
 
         return await self.write(unit)
 
@@ -787,10 +832,15 @@ class Store:
 
     async def finish_delivery(self, delivery_id: int, state: str) -> None:
         """Mark a claimed delivery "sent" (its content now counts as shown) or "failed"."""
-        await self._execute(
-            "UPDATE deliveries SET state = ?, claim_expires = NULL WHERE id = ?",
-            (state, delivery_id),
-        )
+
+        def unit(w: Writer) -> None:
+            w.execute(
+                "UPDATE deliveries SET state = ?, claim_expires = NULL WHERE id = ?",
+                (state, delivery_id),
+            )
+            w.follow(delivery_id)
+
+        await self.write(unit)
 
     async def delivery_state(self, subscription_id: int, scheduled_for: datetime) -> str | None:
         """ "pending", "sent" or "failed" for a digest slot; None when nobody claimed it."""
@@ -861,45 +911,85 @@ class Store:
         )
         return {int(r[0]): int(r[1]) for r in rows}
 
-    async def stories_with_unseen(
+    async def story_activity(
         self,
-        audience: str,
-        since: datetime | None,
+        audience: str | None,
+        window: Window | None,
+        *,
         limit: int,
         among: Sequence[int] | None = None,
-    ) -> list[int]:
-        """Live stories with coverage this audience has not been briefed on, newest first.
+        followed_first: bool = False,
+    ) -> list[StoryActivity]:
+        """Live stories with coverage in `window`, most significant first.
 
-        With an earlier briefing: articles that arrived after it. Without one: articles dated
-        after `since` (all articles when `since` is None).
+        Per story: distinct outlets among its original articles in the window (articles with
+        no known outlet count as one outlet together: they may all come from one), original
+        articles in the window, its growth (the share of all its articles, syndicated copies
+        included, that is in the window) and whether `audience` was briefed on it before. A
+        story whose only articles in the window are syndicated copies did not move. Order:
+        (followed first, with `followed_first`), outlets, articles, growth (the share of the
+        story that is in the window), latest coverage, id; all descending.
+
+        Args:
+            audience: Whose briefings say which stories are followed (None: none are).
+            window: Which articles count; None counts all of them (then `among` is required).
+            limit: Stories returned at most.
+            among: Only these stories.
+            followed_first: Put stories the audience was briefed on before first.
         """
-        last = await self.last_delivery(audience)
-        if last is not None:
-            # ">=": an article stored in the same second as the briefing may have missed it;
-            # articles that were shown are filtered out by the caller anyway
+        params: list[Any] = []
+        if window is None:
+            if among is None:
+                raise ValueError("story_activity over all coverage needs `among`")
+            source = "articles WHERE 1 = 1"
+        elif window.arrived:
+            # ">=": an article stored in the same second as a briefing may have missed it
             source = "articles INDEXED BY articles_fetched WHERE fetched_at >= ?"
-            params: list[Any] = [to_iso(last[1])]
-        elif since is not None:
+            params.append(to_iso(window.start))
+        else:
             source = (
                 "articles INDEXED BY articles_when WHERE COALESCE(published_at, fetched_at) >= ?"
             )
-            params = [to_iso(since)]
-        else:
-            source, params = "articles WHERE TRUE", []
+            params.append(to_iso(window.start))
         restrict = ""
         if among is not None:
             if not among:
                 return []
             restrict = f" AND story_id IN ({','.join('?' * len(among))})"
-        # the time index picks the few recent rows; grouping them by story is then cheap
+            params.extend(among)
+        followed = "followed DESC, " if followed_first else ""
+        # the time index picks the window's rows, grouped by story first; then one key
+        # lookup per story for its size and whether the audience follows it
         rows = await self._rows(
-            "SELECT story_id, MAX(w) AS latest FROM ("
-            f"  SELECT story_id, COALESCE(published_at, fetched_at) AS w FROM {source} "
-            f"  AND story_id IS NOT NULL AND near_duplicate_of IS NULL{restrict}"
-            ") AS recent GROUP BY story_id ORDER BY latest DESC LIMIT ?",
-            (*params, *(among or ()), limit),
+            "SELECT g.story_id, g.outlets, g.articles, g.arrived, s.article_count, g.latest, "
+            "CASE WHEN f.story_id IS NULL THEN 0 ELSE 1 END AS followed FROM ("
+            "  SELECT story_id, COUNT(DISTINCT CASE WHEN original = 1 THEN outlet END) "
+            "    + MAX(CASE WHEN original = 1 AND outlet IS NULL THEN 1 ELSE 0 END) AS outlets, "
+            "    SUM(original) AS articles, COUNT(*) AS arrived, "
+            "    MAX(CASE WHEN original = 1 THEN at END) AS latest "
+            "  FROM ("
+            "    SELECT story_id, outlet, COALESCE(published_at, fetched_at) AS at, "
+            "      CASE WHEN near_duplicate_of IS NULL THEN 1 ELSE 0 END AS original "
+            f"    FROM {source} AND story_id IS NOT NULL{restrict}"
+            "  ) w GROUP BY story_id"
+            ") g JOIN stories s ON s.id = g.story_id AND s.merged_into IS NULL "
+            "LEFT JOIN audience_stories f ON f.audience = ? AND f.story_id = g.story_id "
+            f"WHERE g.articles > 0 ORDER BY {followed}g.outlets DESC, g.articles DESC, "
+            "g.arrived * 1.0 / s.article_count DESC, g.latest DESC, g.story_id DESC LIMIT ?",
+            (*params, audience, limit),
         )
-        return await self.resolve_stories([int(r[0]) for r in rows])
+        return [
+            StoryActivity(
+                story_id=int(r[0]),
+                outlets=int(r[1]),
+                articles=int(r[2]),
+                arrived=int(r[3]),
+                total=int(r[4]),
+                latest=_need(r[5]),
+                followed=bool(r[6]),
+            )
+            for r in rows
+        ]
 
     async def delivery_count(self, audience: str | None = None) -> int:
         sql, params = "SELECT COUNT(*) FROM deliveries", ()
@@ -1510,6 +1600,18 @@ class Writer:
             out.append((int(article_id), int(shared), int(total or 0)))
         return out
 
+    def follow(self, delivery_id: int) -> None:
+        """If the delivery was sent, its audience now follows the stories it showed."""
+        self.execute(
+            "INSERT INTO audience_stories (audience, story_id, delivery_id) "
+            "SELECT d.audience, da.story_id, d.id FROM deliveries d "
+            "JOIN delivery_articles da ON da.delivery_id = d.id "
+            "WHERE d.id = ? AND d.state = 'sent' GROUP BY d.audience, da.story_id, d.id "
+            "ON CONFLICT (audience, story_id) DO UPDATE SET delivery_id = excluded.delivery_id "
+            "WHERE excluded.delivery_id > audience_stories.delivery_id",
+            (delivery_id,),
+        )
+
     def story_of(self, article_id: int) -> int | None:
         return self._one("SELECT story_id FROM articles WHERE id = ?", (article_id,))
 
@@ -1798,6 +1900,15 @@ class Writer:
         """Move every article (and delivery record) of `gone` into `keep`."""
         for table in ("articles", "delivery_articles", "delivery_sentences"):
             self.execute(f"UPDATE {table} SET story_id = ? WHERE story_id = ?", (keep.id, gone.id))
+        # an audience briefed on either story follows the merged one
+        self.execute(
+            "INSERT INTO audience_stories (audience, story_id, delivery_id) "
+            "SELECT audience, ?, delivery_id FROM audience_stories WHERE story_id = ? "
+            "ON CONFLICT (audience, story_id) DO UPDATE SET delivery_id = excluded.delivery_id "
+            "WHERE excluded.delivery_id > audience_stories.delivery_id",
+            (keep.id, gone.id),
+        )
+        self.execute("DELETE FROM audience_stories WHERE story_id = ?", (gone.id,))
         self.execute(
             "UPDATE stories SET merged_into = ?, article_count = 0 WHERE id = ?", (keep.id, gone.id)
         )
