@@ -56,6 +56,7 @@ EMBED_TOTAL = 6000
 MAX_LINK_URL = 2000
 
 ELLIPSIS = "…"
+CONTINUED = " (continued)"
 COLOUR = 0x2B6CB0
 ERROR_COLOUR = 0xC53030
 
@@ -281,6 +282,34 @@ def to_messages(reply: Reply) -> list[OutMessage]:
     return messages or [OutMessage(content="(nothing to show)")]
 
 
+def to_text_messages(reply: Reply) -> list[OutMessage]:
+    """A reply as messages without embeds, for a channel where the bot may not embed links
+    (Discord would drop the embeds silently): each card becomes a bold title, its lines and
+    its footer as small text, packed into 2,000-character messages without splitting a line."""
+    lines = [shorten(_escape(raw), MESSAGE_CHARS) for raw in reply.text.splitlines() if raw.strip()]
+    for card in reply.cards:
+        lines.append("")
+        lines.append(f"**{_escape(shorten(card.title, EMBED_TITLE))}**")
+        lines.extend(md for line in card.lines if (md := fit_markdown(line, MESSAGE_CHARS)))
+        if card.footer:
+            lines.append(f"-# {_escape(shorten(card.footer, 300))}")
+    chunks: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in lines:
+        need = ulen(line) + (1 if current else 0)
+        if current and size + need > MESSAGE_CHARS:
+            chunks.append("\n".join(current).strip("\n"))
+            current, size, need = [], 0, ulen(line)
+        current.append(line)
+        size += need
+    if current:
+        chunks.append("\n".join(current).strip("\n"))
+    return [OutMessage(content=c) for c in chunks if c.strip()] or [
+        OutMessage(content="(nothing to show)")
+    ]
+
+
 def _split_content(text: str) -> list[str]:
     chunks: list[str] = []
     current = ""
@@ -301,7 +330,8 @@ def _split_content(text: str) -> list[str]:
 def card_embeds(card: Card) -> list[discord.Embed]:
     """One card as one or more embeds, each within the embed limits."""
     title = shorten(card.title, EMBED_TITLE) or "briefbot"
-    cont_title = shorten(f"{_one_line(card.title)} (continued)", EMBED_TITLE)
+    # A long title is shortened before " (continued)" so a reader can still tell it is one.
+    cont_title = f"{shorten(card.title, EMBED_TITLE - len(CONTINUED))}{CONTINUED}"
     footer = shorten(card.footer, 300) if card.footer else None
     descriptions: list[str] = []
     current: list[str] = []

@@ -45,7 +45,7 @@ from summaries.models import (
     StoryBrief,
     Subscription,
 )
-from summaries.store import NewArticle, Store, Unseen, Writer
+from summaries.store import NewArticle, Store, Window, Writer
 from summaries.summarize import Candidate, summarize_candidates
 from summaries.text import (
     content_stems,
@@ -357,19 +357,46 @@ class Newsroom:
             record: Record the delivery so the next "what is new" starts from it.
         """
         limit = max_stories or self.config.max_stories
-        if topic:
-            ids = await self.store.stories_matching(topic, limit)
-            if since is not None:
-                recent = {s.id for s in await self.store.stories(story_ids=ids, since=since)}
-                ids = [i for i in ids if i in recent]
-        else:
-            ids = [s.id for s in await self.store.stories(since=since, limit=limit)]
+        ids = await self._ranked_for_brief(audience, topic=topic, since=since, limit=limit)
         loaded = await self._load(ids, audience)
         briefs = [
             await self._story_brief(loaded[i], audience, since=since, summary=True, words=None)
             for i in ids
         ]
         return await self._finish(audience, briefs, topic=topic, since=since, record=record)
+
+    async def _window(self, audience: str, since: datetime | None) -> Window:
+        """The articles that count as recent for `audience`: dated after `since` when given,
+        else arrived since its last briefing, else arrived in the last `default_since_hours`."""
+        if since is not None:
+            return Window(since, arrived=False)
+        last = await self.store.last_delivery(audience)
+        if last is not None:
+            return Window(last[1])
+        return Window(self.clock() - timedelta(hours=self.config.default_since_hours))
+
+    async def _ranked_for_brief(
+        self, audience: str, *, topic: str | None, since: datetime | None, limit: int
+    ) -> list[int]:
+        """The stories of a briefing, most significant first (see `Store.story_activity`).
+
+        A topic picks the stories (the best full-text matches), significance orders them.
+        Stories with coverage in the audience's window come first, by outlets, articles and
+        growth in the window; with no `since`, the rest of the briefing is filled with quiet
+        stories (the most recently updated ones, or the other matches of the topic), ranked
+        the same way over all their coverage.
+        """
+        pool = await self.store.stories_matching(topic, limit) if topic else None
+        window = await self._window(audience, since)
+        active = await self.store.story_activity(audience, window, limit=limit, among=pool)
+        ids = [a.story_id for a in active]
+        if since is not None or len(ids) >= limit:
+            return ids
+        if pool is None:
+            pool = [s.id for s in await self.store.stories(limit=limit * 4)]
+        quiet = [i for i in pool if i not in ids]
+        rest = await self.store.story_activity(audience, None, limit=len(quiet), among=quiet)
+        return ids + [a.story_id for a in rest][: limit - len(ids)]
 
     async def whats_new(
         self,
@@ -388,6 +415,10 @@ class Newsroom:
         was never briefed on, coverage older than `since` (default: `default_since_hours` ago)
         is the baseline.
 
+        Stories come most significant first (`Store.story_activity`): those the audience was
+        briefed on before and that moved, then by distinct outlets, articles and growth in the
+        window (since its last briefing; for an audience never briefed, dated after `since`).
+
         The answer is about as long as one story in full (`story_words`), shared among the
         stories with news, and each story gets at least `new_words`: when one story moved, its
         update is not cut to a briefing's length.
@@ -395,7 +426,7 @@ class Newsroom:
         Args:
             audience: Who asks ("channel:…", "user:…", "cli:…").
             topic: Only stories matching these words.
-            topics: Only stories matching any of these (a digest's topics), in topic order.
+            topics: Only stories matching any of these (a digest's topics).
             story_id: Only this story.
             since: Baseline for stories the audience was never briefed on.
             record: Record the delivery.
@@ -406,18 +437,22 @@ class Newsroom:
         last = await self.store.last_delivery(audience)
         if story_id is not None:
             ids = [await self.store.resolve_story(story_id)]
-        elif wanted:
-            ids = []
-            for words in wanted:
-                # only matching stories with coverage since the baseline can have anything new
-                matching = await self.store.stories_matching(
-                    words, limit * 4, unseen_by=Unseen(last, effective_since)
-                )
-                ids += [i for i in matching if i not in ids]
         else:
-            ids = await self.store.stories_with_unseen(
-                audience, effective_since, limit * 4, last=last
+            # only stories with coverage since the baseline can have anything new: since the
+            # last briefing, else dated after `since`; followed stories that moved come first
+            window = Window(last[1]) if last else Window(effective_since, arrived=False)
+            pool: list[int] | None = None
+            if wanted:
+                pool = []
+                for words in wanted:
+                    # matched among the window's stories only (the others cannot be
+                    # in the answer): matching every story cost ten times more
+                    matching = await self.store.stories_matching(words, 200, window=window)
+                    pool += [i for i in matching if i not in pool]
+            active = await self.store.story_activity(
+                audience, window, limit=limit * 4, among=pool, followed_first=True
             )
+            ids = [a.story_id for a in active]
         # an explicit `since` overrides the last briefing for stories never shown
         briefed_at = last[1] if last and since is None else None
         briefs: list[StoryBrief] = []

@@ -49,6 +49,8 @@ from summaries.sqldialect import ddl_to_postgres, statements, to_postgres
 from summaries.store import (
     _ARTICLE_COLS,
     _ARTICLE_WIDTH,
+    _LIVE_STORY,
+    _STORY_TITLE_COLS,
     MATCH_POOL,
     MIGRATIONS,
     POSTGRES_EXTRA,
@@ -148,7 +150,7 @@ def server_of(conn: psycopg.Connection[Any]) -> Server:
 
 # The migration that moves full-text search into `article_search` (summaries.pgsearch); an
 # empty script in `MIGRATIONS`, renumbered with it.
-SEARCH_MIGRATION = 7
+SEARCH_MIGRATION = 9
 
 # PostgreSQL-only statements of a migration that are made for the server at hand, run after
 # `POSTGRES_EXTRA`'s.
@@ -357,6 +359,15 @@ class PostgresStore(Store):
         )
         width = _ARTICLE_WIDTH
         return [(*r[:width], _snippet(r[1], r[width]), r[width + 1]) for r in rows]
+
+    async def _title_rows(self, words: list[str], story_id: int, limit: int) -> list[Sequence[Any]]:
+        # the 'simple' configuration: title words as typed, lower-cased, no stemming
+        return await self._rows(
+            f"SELECT {_STORY_TITLE_COLS} FROM stories s WHERE "
+            "(to_tsvector('simple', s.title) @@ to_tsquery('simple', ?) OR s.id = ?) "
+            f"AND {_LIVE_STORY} ORDER BY s.id = ? DESC, s.last_seen DESC LIMIT ?",
+            (" & ".join(f"'{w}':*" for w in words), story_id, story_id, limit),
+        )
 
     async def _matching_stories(
         self, query: str, limit: int, within: tuple[str, Sequence[Any]] | None

@@ -9,7 +9,8 @@ transaction that records it.
 
 Migrations are appended to `MIGRATIONS` in SQLite syntax; PostgreSQL runs the same scripts
 through `ddl_to_postgres`, plus `POSTGRES_EXTRA[number]` where a migration needs something
-only PostgreSQL has (the tsvector column and GIN index standing in for FTS5).
+only PostgreSQL has (the tsvector column and GIN index standing in for FTS5), and SQLite adds
+`SQLITE_EXTRA[number]` for what only it has (FTS5 tables and their triggers).
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from types import EllipsisType
 from typing import Any, Generic, TypeVar
 
 import aiosqlite
@@ -40,7 +40,7 @@ from summaries.models import (
     Subscription,
     citation_label,
 )
-from summaries.sqldialect import statements, to_postgres, to_sqlite
+from summaries.sqldialect import to_postgres, to_sqlite
 
 log = logging.getLogger(__name__)
 
@@ -212,10 +212,51 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX ingest_outcomes_url ON ingest_outcomes(url);
     CREATE INDEX ingest_outcomes_article ON ingest_outcomes(article_id);
     """,
-    # 7: PostgreSQL's full-text search finds what FTS5 finds, in a table of its own
+    # 7: story titles by word prefix for autocomplete, one index look-up per keystroke (a
+    # LIKE '%…%' read every story): each backend's own index, in SQLITE_EXTRA / POSTGRES_EXTRA
+    "",
+    # 8: the stories each audience was briefed on (story ranking: a followed story that moved
+    # comes first in "what is new"), one row per (audience, story) for sent deliveries, kept
+    # through merges
+    """
+    CREATE TABLE audience_stories (
+        audience TEXT NOT NULL,
+        story_id INTEGER NOT NULL,
+        delivery_id INTEGER NOT NULL,
+        PRIMARY KEY (audience, story_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX audience_stories_story ON audience_stories(story_id);
+    INSERT INTO audience_stories (audience, story_id, delivery_id)
+        SELECT d.audience, da.story_id, MAX(d.id) FROM deliveries d
+        JOIN delivery_articles da ON da.delivery_id = d.id
+        WHERE d.state = 'sent'
+        GROUP BY d.audience, da.story_id;
+    """,
+    # 9: PostgreSQL's full-text search finds what FTS5 finds, in a table of its own
     # (summaries.pgsearch.migration_statements); nothing changes on SQLite
     "",
 )
+
+# SQLite-only statements appended to a migration (FTS5 tables and the triggers that keep them
+# in step; a trigger body keeps its semicolons: see `sqlite_statements`).
+SQLITE_EXTRA: dict[int, str] = {
+    7: """
+    CREATE VIRTUAL TABLE stories_fts USING fts5(
+        title, content='stories', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+    );
+    INSERT INTO stories_fts(stories_fts) VALUES ('rebuild');
+    CREATE TRIGGER stories_fts_insert AFTER INSERT ON stories BEGIN
+        INSERT INTO stories_fts(rowid, title) VALUES (new.id, new.title);
+    END;
+    CREATE TRIGGER stories_fts_delete AFTER DELETE ON stories BEGIN
+        INSERT INTO stories_fts(stories_fts, rowid, title) VALUES ('delete', old.id, old.title);
+    END;
+    CREATE TRIGGER stories_fts_rename AFTER UPDATE OF title ON stories BEGIN
+        INSERT INTO stories_fts(stories_fts, rowid, title) VALUES ('delete', old.id, old.title);
+        INSERT INTO stories_fts(rowid, title) VALUES (new.id, new.title);
+    END;
+    """,
+}
 
 
 # Topic matches are ranked among this many of the most recently stored matching articles.
@@ -229,6 +270,7 @@ POSTGRES_EXTRA: dict[int, str] = {
     ) STORED;
     CREATE INDEX articles_search ON articles USING GIN (search);
     """,
+    7: "CREATE INDEX stories_title_words ON stories USING GIN (to_tsvector('simple', title))",
 }
 
 
@@ -315,11 +357,42 @@ class StoryState:
     language: str | None = None
 
 
+@dataclass(frozen=True)
+class Window:
+    """The articles that count as recent for an audience: those that arrived (were fetched)
+    at or after `start`, or with `arrived=False` those dated (published, else fetched) then."""
+
+    start: datetime
+    arrived: bool = True
+
+
+@dataclass(frozen=True)
+class StoryActivity:
+    """A story's coverage in a window (`Store.story_activity`)."""
+
+    story_id: int
+    outlets: int  # distinct outlets of its original articles in the window (unknown: one)
+    articles: int  # its original articles in the window
+    arrived: int  # its articles in the window, syndicated copies included
+    total: int  # all its articles, syndicated copies included
+    latest: datetime  # its latest original coverage in the window
+    followed: bool  # the audience was briefed on it before
+
+    @property
+    def growth(self) -> float:
+        """The share of the story that is in the window (1.0: a story new in the window)."""
+        return self.arrived / max(self.total, 1)
+
+
 _ARTICLE_COLS = (
     "id, text, title, source, fetched_at, url, outlet, author, published_at, language, "
     "fingerprint, story_id, near_duplicate_of, place, agency, from_feed, page_error, page_retry"
 )
 _ARTICLE_WIDTH = len(_ARTICLE_COLS.split(","))
+
+
+_STORY_TITLE_COLS = "s.id, s.title, s.article_count, s.first_seen, s.last_seen"
+_LIVE_STORY = "s.merged_into IS NULL AND s.article_count > 0"
 
 
 def _article(row: Sequence[Any]) -> Article:
@@ -462,6 +535,11 @@ class Store:
         """
         raise NotImplementedError
 
+    async def _title_rows(self, words: list[str], story_id: int, limit: int) -> list[Sequence[Any]]:
+        """`_STORY_TITLE_COLS` of live stories with a title word starting with each of
+        `words` (lower case), or with id `story_id` (that one first), most recent first."""
+        raise NotImplementedError
+
     async def resolve_story(self, story_id: int) -> int:
         """Follow merges to the live story; NotFound when the id never existed."""
         seen = 0
@@ -575,13 +653,36 @@ class Store:
         return {k: tuple(dict.fromkeys(v)) for k, v in labels.items()}
 
     async def story_titles(self, prefix: str, limit: int) -> list[Story]:
-        like = f"%{_escape_like(prefix)}%"
-        rows = await self._rows(
-            "SELECT id FROM stories WHERE merged_into IS NULL AND article_count > 0 AND "
-            "(title LIKE ? ESCAPE '\\' OR CAST(id AS TEXT) = ?) ORDER BY last_seen DESC LIMIT ?",
-            (like, prefix.strip(), limit),
+        """Live stories for autocomplete, in one statement: the most recent ones when nothing
+        usable was typed, else those whose title has words starting with each typed word, or
+        whose id is the typed number (that one first), most recent first.
+
+        Autocomplete shows ids and titles only, so `outlets` is left empty here.
+        """
+        words = _FTS_WORD.findall(prefix.lower())
+        if words:
+            typed = prefix.strip().lstrip("#")
+            story_id = int(typed) if typed.isdigit() and len(typed) < 19 else -1
+            rows = await self._title_rows(words, story_id, limit)
+        else:
+            rows = await self._recent_title_rows(limit)
+        return [
+            Story(
+                id=int(r[0]),
+                title=r[1],
+                article_count=int(r[2]),
+                first_seen=_need(r[3]),
+                last_seen=_need(r[4]),
+            )
+            for r in rows
+        ]
+
+    async def _recent_title_rows(self, limit: int) -> list[Sequence[Any]]:
+        return await self._rows(
+            f"SELECT {_STORY_TITLE_COLS} FROM stories s WHERE {_LIVE_STORY} "
+            "ORDER BY s.last_seen DESC LIMIT ?",
+            (limit,),
         )
-        return await self.stories(story_ids=[int(r[0]) for r in rows], limit=limit)
 
     async def story_articles(self, story_id: int) -> list[Article]:
         """Articles of a story, oldest first (syndicated copies included)."""
@@ -626,7 +727,7 @@ class Store:
         return out
 
     async def stories_matching(
-        self, query: str, limit: int, *, unseen_by: Unseen | None = None
+        self, query: str, limit: int, *, window: Window | None = None
     ) -> list[int]:
         """Live story ids whose articles match a full-text query, best first.
 
@@ -635,12 +736,12 @@ class Store:
         second per topic, and a briefing is about current coverage anyway.
 
         Args:
-            unseen_by: Only stories with coverage this audience has not seen (as in
-                `stories_with_unseen`): a digest's topics are matched among those alone.
+            window: Only stories with original coverage in this window (`story_activity`'s
+                stories): a digest's topics are matched among those alone.
         """
         within = None
-        if unseen_by is not None:
-            source, params = _unseen_source(unseen_by)
+        if window is not None:
+            source, params = _window_source(window)
             within = (
                 f"SELECT story_id FROM {source} AND story_id IS NOT NULL "
                 "AND near_duplicate_of IS NULL",
@@ -754,6 +855,7 @@ class Store:
                 "VALUES (?,?,?,?)",
                 [(delivery_id, s, st, k) for s, st, k in sentences],
             )
+            w.follow(delivery_id)
 
         return await self.write(unit)
 
@@ -810,10 +912,15 @@ class Store:
 
     async def finish_delivery(self, delivery_id: int, state: str) -> None:
         """Mark a claimed delivery "sent" (its content now counts as shown) or "failed"."""
-        await self._execute(
-            "UPDATE deliveries SET state = ?, claim_expires = NULL WHERE id = ?",
-            (state, delivery_id),
-        )
+
+        def unit(w: Writer) -> None:
+            w.execute(
+                "UPDATE deliveries SET state = ?, claim_expires = NULL WHERE id = ?",
+                (state, delivery_id),
+            )
+            w.follow(delivery_id)
+
+        await self.write(unit)
 
     async def delivery_state(self, subscription_id: int, scheduled_for: datetime) -> str | None:
         """ "pending", "sent" or "failed" for a digest slot; None when nobody claimed it."""
@@ -896,41 +1003,74 @@ class Store:
                 out.setdefault(int(story_id), {})[int(article_id)] = int(delivery_id)
         return out
 
-    async def stories_with_unseen(
+    async def story_activity(
         self,
-        audience: str,
-        since: datetime | None,
+        audience: str | None,
+        window: Window | None,
+        *,
         limit: int,
         among: Sequence[int] | None = None,
-        *,
-        last: tuple[int, datetime] | EllipsisType | None = ...,
-    ) -> list[int]:
-        """Live stories with coverage this audience has not been briefed on, newest first.
+        followed_first: bool = False,
+    ) -> list[StoryActivity]:
+        """Live stories with coverage in `window`, most significant first.
 
-        With an earlier briefing: articles that arrived after it. Without one: articles dated
-        after `since` (all articles when `since` is None).
+        Per story: distinct outlets among its original articles in the window (articles with
+        no known outlet count as one outlet together: they may all come from one), original
+        articles in the window, its growth (the share of all its articles, syndicated copies
+        included, that is in the window) and whether `audience` was briefed on it before. A
+        story whose only articles in the window are syndicated copies did not move. Order:
+        (followed first, with `followed_first`), outlets, articles, growth (the share of the
+        story that is in the window), latest coverage, id; all descending.
 
         Args:
-            last: The audience's `last_delivery`, when the caller has read it already.
+            audience: Whose briefings say which stories are followed (None: none are).
+            window: Which articles count; None counts all of them (then `among` is required).
+            limit: Stories returned at most.
+            among: Only these stories.
+            followed_first: Put stories the audience was briefed on before first.
         """
-        if last is ...:
-            last = await self.last_delivery(audience)
-        source, params = _unseen_source(Unseen(last, since))
+        if window is None and among is None:
+            raise ValueError("story_activity over all coverage needs `among`")
+        source, params = _window_source(window)
         restrict = ""
         if among is not None:
             if not among:
                 return []
             restrict = f" AND story_id IN ({','.join('?' * len(among))})"
-        # the time index picks the few recent rows; grouping them by story is then cheap
+            params.extend(among)
+        followed = "followed DESC, " if followed_first else ""
+        # the time index picks the window's rows, grouped by story first; then one key
+        # lookup per story for its size and whether the audience follows it
         rows = await self._rows(
-            "SELECT story_id, (SELECT merged_into FROM stories s WHERE s.id = recent.story_id), "
-            "MAX(w) AS latest FROM ("
-            f"  SELECT story_id, COALESCE(published_at, fetched_at) AS w FROM {source} "
-            f"  AND story_id IS NOT NULL AND near_duplicate_of IS NULL{restrict}"
-            ") AS recent GROUP BY story_id ORDER BY latest DESC, story_id LIMIT ?",
-            (*params, *(among or ()), limit),
+            "SELECT g.story_id, g.outlets, g.articles, g.arrived, s.article_count, g.latest, "
+            "CASE WHEN f.story_id IS NULL THEN 0 ELSE 1 END AS followed FROM ("
+            "  SELECT story_id, COUNT(DISTINCT CASE WHEN original = 1 THEN outlet END) "
+            "    + MAX(CASE WHEN original = 1 AND outlet IS NULL THEN 1 ELSE 0 END) AS outlets, "
+            "    SUM(original) AS articles, COUNT(*) AS arrived, "
+            "    MAX(CASE WHEN original = 1 THEN at END) AS latest "
+            "  FROM ("
+            "    SELECT story_id, outlet, COALESCE(published_at, fetched_at) AS at, "
+            "      CASE WHEN near_duplicate_of IS NULL THEN 1 ELSE 0 END AS original "
+            f"    FROM {source} AND story_id IS NOT NULL{restrict}"
+            "  ) w GROUP BY story_id"
+            ") g JOIN stories s ON s.id = g.story_id AND s.merged_into IS NULL "
+            "LEFT JOIN audience_stories f ON f.audience = ? AND f.story_id = g.story_id "
+            f"WHERE g.articles > 0 ORDER BY {followed}g.outlets DESC, g.articles DESC, "
+            "g.arrived * 1.0 / s.article_count DESC, g.latest DESC, g.story_id DESC LIMIT ?",
+            (*params, audience, limit),
         )
-        return await self._live(rows)
+        return [
+            StoryActivity(
+                story_id=int(r[0]),
+                outlets=int(r[1]),
+                articles=int(r[2]),
+                arrived=int(r[3]),
+                total=int(r[4]),
+                latest=_need(r[5]),
+                followed=bool(r[6]),
+            )
+            for r in rows
+        ]
 
     async def delivery_count(self, audience: str | None = None) -> int:
         sql, params = "SELECT COUNT(*) FROM deliveries", ()
@@ -1255,8 +1395,11 @@ class SqliteStore(Store):
         # writer and beside each other), so a Discord autocomplete never queues behind an
         # ingest batch or another user's briefing. An in-memory database exists only on its
         # own connection, so there the writer serves reads too.
+        # One more connection is kept for quick look-ups (autocomplete): they never queue
+        # behind the statements of briefings being built.
         self._reader_count = readers if self.path != ":memory:" else 0
         self._readers: ReadPool[aiosqlite.Connection] | None = None
+        self._quick: ReadPool[aiosqlite.Connection] | None = None
 
     async def open(self) -> SqliteStore:
         """Open the file (creating it), switch on WAL and foreign keys, apply migrations."""
@@ -1282,6 +1425,7 @@ class SqliteStore(Store):
             await self._migrate()
             # read connections are opened when first needed (a CLI command needs one)
             self._readers = ReadPool(self._reader_count, self._new_reader)
+            self._quick = ReadPool(1 if self._reader_count else 0, self._new_reader)
         except Exception:
             await self.close()
             raise
@@ -1289,8 +1433,8 @@ class SqliteStore(Store):
 
     async def close(self) -> None:
         """Close every connection (idempotent)."""
-        readers, self._readers = self._readers, None
-        for reader in readers.connections if readers else ():
+        pools, self._readers, self._quick = (self._readers, self._quick), None, None
+        for reader in [c for pool in pools if pool for c in pool.connections]:
             await reader.close()
         if self._db is not None:
             await self._db.close()
@@ -1314,7 +1458,7 @@ class SqliteStore(Store):
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             await self.db.execute("BEGIN IMMEDIATE")
             try:
-                for statement in statements(script):
+                for statement in sqlite_statements(script + ";" + SQLITE_EXTRA.get(number, "")):
                     await self.db.execute(statement)
                 await self.db.execute(f"PRAGMA user_version={number}")
                 await self.db.execute("COMMIT")
@@ -1330,9 +1474,9 @@ class SqliteStore(Store):
     # ------------------------------------------------------------------ reading
 
     @asynccontextmanager
-    async def _reading(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A read connection for one statement or a few consistent ones."""
-        readers = self._readers
+    async def _reading(self, quick: bool = False) -> AsyncIterator[aiosqlite.Connection]:
+        """A read connection: one of the pool, or the one kept for `quick` look-ups."""
+        readers = self._quick if quick else self._readers
         if readers is None or not readers.size:
             yield self.db
             return
@@ -1353,14 +1497,42 @@ class SqliteStore(Store):
             raise
         return reader
 
-    async def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
-        async with self._reading() as conn, conn.execute(to_sqlite(sql), tuple(params)) as cur:
-            return list(await cur.fetchall())
+    async def _rows(
+        self, sql: str, params: Sequence[Any] = (), *, quick: bool = False
+    ) -> list[Sequence[Any]]:
+        """All rows of one read statement, run and fetched in one trip to the connection's
+        thread (aiosqlite's execute, fetchall and close are three), so under load a connection
+        is held for the query, not for three waits on a busy event loop. `quick`: a short
+        look-up that must answer at once (autocomplete), on the connection kept for those."""
+        async with self._reading(quick) as conn:
+            rows: list[Sequence[Any]] = await conn._execute(
+                _fetch_all, conn._conn, to_sqlite(sql), tuple(params)
+            )
+            return rows
 
     async def _row(self, sql: str, params: Sequence[Any] = ()) -> Sequence[Any] | None:
-        async with self._reading() as conn, conn.execute(to_sqlite(sql), tuple(params)) as cur:
-            row: Sequence[Any] | None = await cur.fetchone()
+        async with self._reading() as conn:
+            row: Sequence[Any] | None = await conn._execute(
+                _fetch_one, conn._conn, to_sqlite(sql), tuple(params)
+            )
             return row
+
+    async def _recent_title_rows(self, limit: int) -> list[Sequence[Any]]:
+        return await self._rows(
+            f"SELECT {_STORY_TITLE_COLS} FROM stories s WHERE {_LIVE_STORY} "
+            "ORDER BY s.last_seen DESC LIMIT ?",
+            (limit,),
+            quick=True,
+        )
+
+    async def _title_rows(self, words: list[str], story_id: int, limit: int) -> list[Sequence[Any]]:
+        return await self._rows(
+            f"SELECT {_STORY_TITLE_COLS} FROM stories s WHERE s.id IN "
+            "(SELECT rowid FROM stories_fts WHERE stories_fts MATCH ? UNION SELECT ?) "
+            f"AND {_LIVE_STORY} ORDER BY s.id = ? DESC, s.last_seen DESC LIMIT ?",
+            (" ".join(f'"{w}"*' for w in words), story_id, story_id, limit),
+            quick=True,
+        )
 
     # ------------------------------------------------------------------ writing
 
@@ -1547,6 +1719,18 @@ class Writer:
             unique,
         ).fetchall()
         return [(int(a), int(shared), int(total or 0)) for a, shared, total in rows]
+
+    def follow(self, delivery_id: int) -> None:
+        """If the delivery was sent, its audience now follows the stories it showed."""
+        self.execute(
+            "INSERT INTO audience_stories (audience, story_id, delivery_id) "
+            "SELECT d.audience, da.story_id, d.id FROM deliveries d "
+            "JOIN delivery_articles da ON da.delivery_id = d.id "
+            "WHERE d.id = ? AND d.state = 'sent' GROUP BY d.audience, da.story_id, d.id "
+            "ON CONFLICT (audience, story_id) DO UPDATE SET delivery_id = excluded.delivery_id "
+            "WHERE excluded.delivery_id > audience_stories.delivery_id",
+            (delivery_id,),
+        )
 
     def story_of(self, article_id: int) -> int | None:
         return self._one("SELECT story_id FROM articles WHERE id = ?", (article_id,))
@@ -1836,6 +2020,15 @@ class Writer:
         """Move every article (and delivery record) of `gone` into `keep`."""
         for table in ("articles", "delivery_articles", "delivery_sentences"):
             self.execute(f"UPDATE {table} SET story_id = ? WHERE story_id = ?", (keep.id, gone.id))
+        # an audience briefed on either story follows the merged one
+        self.execute(
+            "INSERT INTO audience_stories (audience, story_id, delivery_id) "
+            "SELECT audience, ?, delivery_id FROM audience_stories WHERE story_id = ? "
+            "ON CONFLICT (audience, story_id) DO UPDATE SET delivery_id = excluded.delivery_id "
+            "WHERE excluded.delivery_id > audience_stories.delivery_id",
+            (keep.id, gone.id),
+        )
+        self.execute("DELETE FROM audience_stories WHERE story_id = ?", (gone.id,))
         self.execute(
             "UPDATE stories SET merged_into = ?, article_count = 0 WHERE id = ?", (keep.id, gone.id)
         )
@@ -1875,30 +2068,18 @@ class Writer:
         )
 
 
-@dataclass(frozen=True)
-class Unseen:
-    """What an audience has not been briefed on (`Store.stories_with_unseen`): articles stored
-    after its last briefing (`last`, from `Store.last_delivery`) or, never briefed, articles
-    dated after `since` (all of them when that is None too)."""
-
-    last: tuple[int, datetime] | None
-    since: datetime | None
-
-
-def _unseen_source(unseen: Unseen) -> tuple[str, list[Any]]:
-    """FROM ... WHERE ... of the articles `unseen` means (more conditions follow with AND)."""
-    if unseen.last is not None:
-        # ">=": an article stored in the same second as the briefing may have missed it;
-        # articles that were shown are filtered out by the caller anyway
-        return "articles INDEXED BY articles_fetched WHERE fetched_at >= ?", [
-            to_iso(unseen.last[1])
-        ]
-    if unseen.since is not None:
-        return (
-            "articles INDEXED BY articles_when WHERE COALESCE(published_at, fetched_at) >= ?",
-            [to_iso(unseen.since)],
-        )
-    return "articles WHERE TRUE", []
+def _window_source(window: Window | None) -> tuple[str, list[Any]]:
+    """FROM ... WHERE ... of the articles in `window` (all of them for None); more conditions
+    follow with AND."""
+    if window is None:
+        return "articles WHERE 1 = 1", []
+    if window.arrived:
+        # ">=": an article stored in the same second as a briefing may have missed it
+        return "articles INDEXED BY articles_fetched WHERE fetched_at >= ?", [to_iso(window.start)]
+    return (
+        "articles INDEXED BY articles_when WHERE COALESCE(published_at, fetched_at) >= ?",
+        [to_iso(window.start)],
+    )
 
 
 C = TypeVar("C")
@@ -1941,13 +2122,36 @@ def _unique(items: Iterable[T]) -> list[T]:
     return list(dict.fromkeys(items))
 
 
+def sqlite_statements(script: str) -> list[str]:
+    """A SQLite script as single statements (a trigger body keeps its inner semicolons)."""
+    out: list[str] = []
+    pending = ""
+    for part in script.split(";"):
+        pending += part + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                out.append(pending.strip().rstrip(";").strip())
+            pending = ""
+    if pending.strip(" \n;"):
+        out.append(pending.strip().rstrip(";").strip())
+    return out
+
+
+def _fetch_all(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> list[Any]:
+    return conn.execute(sql, params).fetchall()
+
+
+def _fetch_one(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> Any:
+    cursor = conn.execute(sql, params)
+    try:
+        return cursor.fetchone()
+    finally:
+        cursor.close()
+
+
 def _chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 _FTS_WORD = re.compile(r"\w+", re.UNICODE)

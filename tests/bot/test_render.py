@@ -352,3 +352,41 @@ def test_any_card_respects_limits(title: str, rows: list[tuple[str, str, str | N
 def test_embeds_are_discord_embeds() -> None:
     (message,) = render.to_messages(render.story_reply(_sample_brief()))
     assert isinstance(message.embeds[0], discord.Embed)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.text(max_size=600), st.lists(st.tuples(_long_text, st.text(max_size=80), _url), max_size=30)
+)
+def test_any_card_as_plain_text_respects_message_limits(
+    title: str, rows: list[tuple[str, str, str | None]]
+) -> None:
+    card = Card(
+        title=title, lines=tuple(Line(t, label, url) for t, label, url in rows), footer=title
+    )
+    messages = render.to_text_messages(Reply(text="Daily digest: 1 story.", cards=(card,)))
+    _check_limits(messages)
+    assert all(not m.embeds for m in messages)
+
+
+def test_a_card_as_plain_text_keeps_title_lines_and_footer() -> None:
+    reply = render.briefing_reply(
+        Briefing(audience="channel:1", generated_at=NOW, stories=(_sample_brief(),)),
+        label="Daily digest",
+    )
+    [message] = render.to_text_messages(reply)
+    assert message.content is not None
+    lines = message.content.split("\n")
+    assert lines[:3] == ["Daily digest: 1 story.", "", "**Velmar port reopens**"]
+    assert lines[3] == (
+        "• The Port of Velmar reopened its north quay on Monday. — [Coast Times](https://ct.example/a)"
+    )
+    assert lines[-1] == "-# Story 3 · 2 sources · /story 3 for everything"
+
+
+def test_a_long_title_still_says_continued() -> None:
+    card = Card(title="Harbour " * 60, lines=tuple(Line("x" * 3000) for _ in range(3)))
+    titles = [e.title or "" for e in render.card_embeds(card)]
+    assert len(titles) == 3
+    assert titles[0].endswith("…") and len(titles[0]) <= 256
+    assert all(t.endswith("… (continued)") and len(t) <= 256 for t in titles[1:])

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from summaries import pgsearch
 from summaries.newsroom import Newsroom
-from summaries.store import Unseen
+from summaries.store import Window
 
 CAFE = """Le Café Noir Reopens on the Market Square
 
@@ -239,10 +240,8 @@ async def test_postgres_search_rows_follow_their_article_and_its_story(
         )
         assert sql(pg_url, check) == []
         # the moved article is found among its new story's articles only
-        unseen = Unseen(last=None, since=None)
-        assert await room.store.stories_matching("Kestrel spillway", 5, unseen_by=unseen) == [
-            target
-        ]
+        window = Window(datetime(2000, 1, 1, tzinfo=UTC))  # every story's coverage
+        assert await room.store.stories_matching("Kestrel spillway", 5, window=window) == [target]
 
 
 async def test_a_common_word_is_ranked_among_its_newest_matches(
