@@ -478,8 +478,15 @@ def _stem_of(word: str) -> str:
     return stem(re.sub(r"[’']s$", "", word))
 
 
+@lru_cache(maxsize=65536)  # the same words recur in every sentence of a story
+def _content_stem(word: str) -> str | None:
+    return _stem_of(word) if _is_content(word) else None
+
+
 def _content(tokens: Iterable[_Token]) -> set[str]:
-    return {_stem_of(t.text) for t in tokens if _is_content(t.text)}
+    found = {_content_stem(t.text) for t in tokens}
+    found.discard(None)
+    return found  # type: ignore[return-value]
 
 
 def _near(tokens: list[_Token], start: int, end: int, width: int = 6) -> list[_Token]:

@@ -42,7 +42,8 @@ mr mrs ms dr told tell according including new also year years time times week d
 )
 
 # Words in any alphabet ("Kovačević", "São"), hyphenated words, and numbers ("1,000", "3.5").
-_WORD_RE = re.compile(r"[^\W\d_](?:[^\W\d_]|['’\-])*[^\W\d_]|[^\W\d_]|\d[\d,.]*\d|\d")
+# (Written without backtracking: letters, then more letters after each run of ' ’ -.)
+_WORD_RE = re.compile(r"[^\W\d_]+(?:['’\-]+[^\W\d_]+)*|\d(?:[\d,.]*\d)?")
 _NUMBER_RE = re.compile(r"^\d[\d,.]*$")
 # A capitalised word, possibly hyphenated ("Song-hee") or accented ("Kovačević"), or an acronym.
 _CAP_RE = re.compile(r"^[^\W\d_][^\W\d_’'\-]*(?:[’'\-][^\W\d_]+)*$")
@@ -109,7 +110,7 @@ def split_sentences(text: str) -> list[str]:
 
 def words(sentence: str) -> list[str]:
     """Word and number tokens of a sentence, as written (no punctuation)."""
-    return [w.strip("'’-") or w for w in _WORD_RE.findall(sentence)]
+    return _WORD_RE.findall(sentence)  # words start and end with letters, numbers with digits
 
 
 @lru_cache(maxsize=200_000)
