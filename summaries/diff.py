@@ -56,7 +56,7 @@ from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Literal, Protocol, TypeVar
+from typing import Literal, NamedTuple, Protocol, TypeVar
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
@@ -450,15 +450,14 @@ _MAYBE_FACT = re.compile(
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’]*(?:-[A-Za-z]+)*|\d[\d,.]*\d|\d|%|[^\sA-Za-z\d]")
 
 
-@dataclass(frozen=True)
-class _Token:
+class _Token(NamedTuple):  # (a tuple: sentences with figures have many of them)
     text: str
     start: int
     end: int
 
 
 def _tokenize(sentence: str) -> list[_Token]:
-    return [_Token(m.group(0), m.start(), m.end()) for m in _WORD.finditer(sentence)]
+    return [_Token(m.group(), *m.span()) for m in _WORD.finditer(sentence)]
 
 
 def _is_content(word: str) -> bool:
