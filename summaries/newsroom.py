@@ -22,8 +22,8 @@ import numpy as np
 
 from summaries import stories as _stories
 from summaries.config import CoreConfig
-from summaries.diff import SourceText, discrepancies, known_units, select_new
 from summaries.digests import parse_hhmm
+from summaries.discrepancies import SourceText, discrepancies
 from summaries.errors import BriefbotError, IngestError, InvalidInput, NotFound
 from summaries.ingest.fetch import check_url
 from summaries.ingest.sources import draft_from_bytes, draft_from_text, expand_inputs, read_input
@@ -42,6 +42,7 @@ from summaries.models import (
     StoryBrief,
     Subscription,
 )
+from summaries.novelty import select_update
 from summaries.store import NewArticle, Store, Writer
 from summaries.summarize import Candidate, summarize_candidates
 from summaries.text import (
@@ -550,7 +551,6 @@ class Newsroom:
         chosen = sorted((c for c in candidates if c.key in order), key=lambda c: order[c.key])
 
         fresh: list[Candidate] = []
-        known: set[str] = set()
         shown_sentences: list[Candidate] = []
 
         def compute_new() -> list[Candidate]:
@@ -558,13 +558,11 @@ class Newsroom:
                 return []
             shown_sentences.extend(c for c in candidates if c.doc in baseline)
             shown_sentences.extend(chosen)  # shown in this very briefing's summary
-            for c in shown_sentences:
-                known.update(known_units(c.stems or ()))
             taken = {c.key for c in chosen}
             fresh.extend(c for c in candidates if c.doc not in baseline and c.key not in taken)
             if not fresh:
                 return []
-            return select_new(fresh, known, words=config.new_words, shown=shown_sentences)
+            return select_update(fresh, shown_sentences, words=config.new_words)
 
         new = await asyncio.to_thread(compute_new)
         found: list[Discrepancy] = []
@@ -591,7 +589,7 @@ class Newsroom:
         if renew is not None:
 
             def new_with(budget: int) -> tuple[CitedSentence, ...]:
-                picked = select_new(fresh, known, words=budget, shown=shown_sentences)
+                picked = select_update(fresh, shown_sentences, words=budget)
                 return tuple(cite(c, updates_briefing=updates) for c in picked)
 
             renew[story.id] = new_with

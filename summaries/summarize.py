@@ -52,13 +52,14 @@ from sumy.summarizers.text_rank import TextRankSummarizer
 from sumy.utils import get_stop_words
 
 from summaries import _rank
-from summaries.diff import Restatements, content_units, name_spellings, spelling_key
+from summaries.discrepancies import Restatements, name_spellings, spelling_key
 from summaries.errors import InvalidInput
 from summaries.models import quote_order
 from summaries.text import (
     STOP_WORDS,
     concepts,
     content_stems,
+    content_units,
     ends_like_sentence,
     is_heading_like,
     points_back,
@@ -516,9 +517,12 @@ class CoverageRules:
     the benchmark or a named behaviour (with its test) needs it.
 
     Attributes:
-        doc_share: A concept counts only when at least max(2, ceil(doc_share * documents)) of
-            the story's documents carry it (stories of three or more documents): what one
-            article alone says is not what the story is about.
+        doc_share: A concept counts only when at least max(min_docs, ceil(doc_share *
+            documents)) of the story's documents carry it (stories of three or more
+            documents): what one article alone says is not what the story is about.
+        min_docs: See `doc_share`.
+        pairs: Adjacent word pairs are concepts (`_pair_concepts`).
+        units: Content words are concepts too, weighing this fraction of a pair (0: not).
         lead_weight: A document carrying a concept adds 1 + lead_weight / (1 + p) to its
             weight, p the position of its earliest sentence with it: what articles open with
             is what matters (news leads).
@@ -537,6 +541,9 @@ class CoverageRules:
     """
 
     doc_share: float = 0.1
+    min_docs: int = 2
+    pairs: bool = True
+    units: float = 0.0
     lead_weight: float = 6.0
     outlet_tiebreak: float = 0.01
     rare_weight: float = 0.01
@@ -581,6 +588,7 @@ class _ConceptTable:
         lengths: Words per sentence.
         tokens: Stem (or name key) -> its id in `keys`.
         keys: Each concept as (first token id << 32) | second token id, sorted.
+        seen: Concepts carried by the sentences before `weigh_from` (shown ones).
     """
 
     incidence: sp.csr_matrix
@@ -589,6 +597,7 @@ class _ConceptTable:
     lengths: np.ndarray
     tokens: dict[str, int]
     keys: np.ndarray
+    seen: np.ndarray
 
     def find(self, concepts: Iterable[str]) -> np.ndarray:
         """Indices of those of `concepts` ("a b" word pairs) that occur here."""
@@ -606,6 +615,9 @@ class _ConceptTable:
         return at[self.keys[at] == wanted] if len(self.keys) else at[:0]
 
 
+_UNIT = (1 << 32) - 1  # the second half of a one-word concept's key
+
+
 def _concept_table(
     texts: Sequence[str],
     docs: Sequence[int],
@@ -613,6 +625,7 @@ def _concept_table(
     sources: Sequence[str | None] | None,
     respelled: dict[str, tuple[str, ...]] | None,
     rules: CoverageRules,
+    weigh_from: int = 0,
 ) -> _ConceptTable:
     """Concepts (`_pair_concepts`) of every sentence and their weights, vectorised: one pass
     of Python over the tokens, the rest in numpy (big stories have thousands of sentences)."""
@@ -650,6 +663,13 @@ def _concept_table(
         pair_rows = owner[:-1][ok]
     else:
         pair_keys = pair_rows = np.zeros(0, dtype=np.int64)
+    if not rules.pairs:
+        pair_keys = pair_rows = np.zeros(0, dtype=np.int64)
+    if rules.units > 0:  # content words as concepts of their own
+        content = ~is_stop & np.asarray([len(k) > 1 for k in tokens], dtype=bool)
+        take = content[seq]
+        pair_keys = np.concatenate([pair_keys, (seq[take] << 32) | _UNIT])
+        pair_rows = np.concatenate([pair_rows, owner[take]])
     concept_keys, cols = np.unique(pair_keys, return_inverse=True)
     m = len(concept_keys)
     cells = np.unique(pair_rows * max(m, 1) + cols)
@@ -659,6 +679,10 @@ def _concept_table(
     )
     doc_ids = np.unique(np.asarray(docs), return_inverse=True)[1].astype(np.int64)
     pos = np.asarray(positions, dtype=np.float64)
+    seen = np.zeros(max(m, 1), dtype=bool)
+    if weigh_from:  # the first sentences were shown: they make concepts known, not weighty
+        seen[cols[rows < weigh_from]] = True
+        rows, cols = rows[rows >= weigh_from], cols[rows >= weigh_from]
     # each document counts once per concept, at its earliest sentence carrying it
     d, p = doc_ids[rows], pos[rows]
     order = np.lexsort((p, d, cols))
@@ -678,7 +702,9 @@ def _concept_table(
             has = r_src >= 0
             pairs = np.unique(cols[has] * k + r_src[has])
             weight = weight + rules.outlet_tiebreak * np.bincount(pairs // k, minlength=max(m, 1))
-    return _ConceptTable(incidence, weight, df, lengths, tokens, concept_keys)
+    if rules.units > 0:
+        weight = np.where((concept_keys & _UNIT) == _UNIT, weight * rules.units, weight)
+    return _ConceptTable(incidence, weight, df, lengths, tokens, concept_keys, seen)
 
 
 def select_coverage(
@@ -693,6 +719,9 @@ def select_coverage(
     stems: Sequence[Sequence[str]] | None = None,
     sources: Sequence[str | None] | None = None,
     restates: Callable[[], Callable[[int, list[int]], bool]] | None = None,
+    seen: Sequence[Candidate] = (),
+    allowed: np.ndarray | None = None,
+    prior: np.ndarray | None = None,
 ) -> list[int]:
     """Indices of the sentences that cover the most concept weight within the budget.
 
@@ -704,6 +733,12 @@ def select_coverage(
     shorter one's content stems shared) are never both picked, nor a sentence that
     ``restates()`` (a fresh check per call) says repeats the others: it is banned and the
     rest solved again.
+
+    An update (what is new) passes the sentences the reader was shown as ``seen``: their
+    concepts weigh nothing, and only ``candidates`` give weight. ``allowed``, when given,
+    says which candidates may be picked at all, and ``prior`` (0-1 per candidate) what
+    share of a sentence's weight it keeps: a sentence at 0.5 loses half of what its
+    concepts weigh when it is picked (a linear term of the program).
     """
     n = len(candidates)
     if n == 0:
@@ -711,11 +746,20 @@ def select_coverage(
     texts = [c.text for c in candidates]
     stem_rows = stems if stems is not None else [content_stems(t) for t in texts]
     docs = [c.doc for c in candidates]
-    table = _concept_table(texts, docs, [c.position for c in candidates], sources, respelled, rules)
-    incidence, lengths = table.incidence, table.lengths
+    everything = [*seen, *candidates]
+    table = _concept_table(
+        [c.text for c in everything],
+        [c.doc for c in everything],
+        [c.position for c in everything],
+        None if sources is None else [*(None for _ in seen), *sources],
+        respelled,
+        rules,
+        weigh_from=len(seen),
+    )
+    incidence, lengths = table.incidence[len(seen) :], table.lengths[len(seen) :]
     n_docs = len(set(docs))
-    min_df = max(2, math.ceil(rules.doc_share * n_docs)) if n_docs >= 3 else 1
-    is_known = np.zeros(incidence.shape[1], dtype=bool)
+    min_df = max(rules.min_docs, math.ceil(rules.doc_share * n_docs)) if n_docs >= 3 else 1
+    is_known = table.seen.copy()
     is_known[table.find(known)] = True
     frequent = table.df >= min_df
     w = np.where(frequent, table.weight, table.weight * rules.rare_weight)
@@ -726,9 +770,10 @@ def select_coverage(
     need = max(1, min_novel)
     fits = np.ones(n, dtype=bool) if words_budget is None else lengths <= words_budget
     sentence_like = np.fromiter((ends_like_sentence(t) for t in texts), bool, n)
-    eligible = np.flatnonzero((lengths >= rules.min_words) & sentence_like & (novel >= need) & fits)
+    usable = (novel >= need) if allowed is None else (novel >= need) & allowed
+    eligible = np.flatnonzero((lengths >= rules.min_words) & sentence_like & usable & fits)
     if not len(eligible) and rules.min_words > 1:
-        eligible = np.flatnonzero(novel >= need)
+        eligible = np.flatnonzero(usable)
     gain = np.asarray(incidence[eligible] @ w).ravel()
     keep = gain > 0
     eligible, gain = eligible[keep], gain[keep]
@@ -741,13 +786,17 @@ def select_coverage(
         eligible, gain = eligible[order], gain[order]
     pool_all = [int(i) for i in eligible]
     gain_of = dict(zip(pool_all, gain.tolist(), strict=True))
+    penalty = None
+    if prior is not None:
+        penalty = np.zeros(n)
+        penalty[eligible] = (1.0 - prior[eligible]) * gain
     conflicts = _conflicts(candidates, pool_all, stem_rows, rules.no_adjacent)
     banned: set[int] = set()
     chosen: list[int] = []
     for _ in range(4):  # a restatement found after solving is banned and the rest re-solved
         pool = [i for i in pool_all if i not in banned]
         chosen = _solve(
-            pool, incidence, w, lengths, words_budget, sentences_budget, conflicts, rules
+            pool, incidence, w, lengths, words_budget, sentences_budget, conflicts, rules, penalty
         )
         if restates is None:
             break
@@ -974,6 +1023,7 @@ def _solve(
     sentences_budget: int | None,
     conflicts: Sequence[tuple[int, int, bool]],
     rules: CoverageRules,
+    penalty: np.ndarray | None = None,
 ) -> list[int]:
     """The coverage program over `pool`, solved to within `rules.gap` of its optimum.
 
@@ -993,6 +1043,9 @@ def _solve(
         (local[a], local[b]) for a, b, why in conflicts if why and a in local and b in local
     }
     program = _Program(sub[:, live].T.tocsr(), w[live], size, words_budget, sentences_budget, pairs)
+    if penalty is not None:
+        program.own -= penalty[list(pool)]
+
     n = len(pool)
     relaxed = program.solve(False, rules.time_limit, rules.gap)
     if relaxed is None:
@@ -1246,7 +1299,7 @@ def summarize_candidates(
 def _restatement_check(
     texts: Sequence[str], stems: Sequence[Sequence[str]]
 ) -> Callable[[int, list[int]], bool]:
-    """`summaries.diff.Restatements` over the sentences picked so far, for `_select`."""
+    """`summaries.discrepancies.Restatements` over the sentences picked so far, for `_select`."""
     restatements = Restatements()
     shown: set[str] = set()
     seen = 0

@@ -134,6 +134,25 @@ def content_stems(sentence: str) -> list[str]:
     return out
 
 
+# Words that add nothing to a fact when they are the only new ones: reporting, hedging and
+# time-of-report words.
+WEAK_UNITS: frozenset[str] = frozenset(
+    stem(w)
+    for w in """
+    report reported reports reporting statement stated state told added adding announced
+    according official officials spokesperson spokesman spokeswoman source sources agency
+    news media press conference interview earlier later latest recent recently today
+    yesterday tomorrow monday tuesday wednesday thursday friday saturday sunday morning
+    evening night week month meanwhile however also still already further said says
+    """.split()
+)
+
+
+def content_units(stems: Iterable[str]) -> frozenset[str]:
+    """The units of information a sentence carries: content stems and figures ("#1000")."""
+    return frozenset("#" + s if s[:1].isdigit() else s for s in stems)
+
+
 @lru_cache(maxsize=131072)  # concepts, name variants and name spellings all ask
 def names(sentence: str) -> tuple[str, ...]:
     """Capitalised multi-word names in a sentence ("Choe Son Hui", "Sergey Lavrov").
