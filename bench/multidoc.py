@@ -3,7 +3,7 @@
 Usage::
 
     python bench/multidoc.py [--quick] [--json PATH] [--algorithms a,b,...]
-                             [--cap-seconds S] [--data DIR]
+                             [--cap-seconds S] [--data DIR] [--update] [--ablate]
 
 ROUGE is ``bench/rouge155.py`` (ROUGE-1.5.5 conventions: ``-m`` Porter stems with WordNet's
 irregular forms, stopwords kept, ``-f A``; ROUGE-1, ROUGE-2 and ROUGE-SU4 recall). First the
@@ -18,8 +18,13 @@ over the four human summaries as NIST ran ROUGE (``rouge/rougejk.in``: ``-n 4 -w
 * DUC 2004 task 2 (50 clusters x 10 articles, 100 words, ``-l 100``, all four references, as
   Hong et al., LREC 2014 scored the systems whose published figures are shown beside).
 
-Not built yet (issue 11 parts 3-4): ``--topic`` (narrative as a hint), ``--update`` (an
-update-summary proxy) and ``--ablate`` (each rule switched off in turn).
+* ``--update``: an update-summary proxy on DUC 2006 (``bench/update_proxy.py``: articles split
+  by date into A/B/C, B summarized with A shown, C with A and B shown; scored against the
+  references' bigrams that the shown articles lack). A proxy only, not comparable to DUC 2007.
+* ``--ablate``: each hand-written rule switched off in turn (``bench/ablate.py``), scored on
+  DUC 2004, DUC 2006, the update proxy and the seed story's behaviours.
+
+Not built yet: ``--topic`` (the DUC 2006 narrative as an optional query).
 
 Articles go through briefbot's own ingest cleaning (``summaries.ingest.clean.clean_text``) and
 sentence splitter, as stored articles do. Until ingest removes wire datelines ("NEW YORK (AP)
@@ -46,7 +51,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.ablate import ablation_table, run_ablations
 from bench.rouge155 import EXCEPTIONS_LOADED, Counts, jackknife, mean_scores, recall
+from bench.update_proxy import SPLIT, standard_rows, update_sets
+from bench.update_proxy import WORDS as UPDATE_WORDS
+from bench.update_proxy import table as update_table
 from summaries.ingest.clean import clean_text
 from summaries.summarize import ALGORITHMS, Candidate, summarize_candidates
 from summaries.text import split_sentences
@@ -376,6 +385,12 @@ def main(argv: list[str] | None = None) -> int:
         "--cap-seconds", type=float, default=600.0, help="time cap per system and set"
     )
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="datasets directory")
+    parser.add_argument(
+        "--update", action="store_true", help="the update-summary proxy on DUC 2006 (A/B/C)"
+    )
+    parser.add_argument(
+        "--ablate", action="store_true", help="switch each hand-written rule off in turn"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
 
@@ -477,6 +492,34 @@ def main(argv: list[str] | None = None) -> int:
             f"briefbot R-2 {100 * bb04.scores['r2']:.2f}  target >= {100 * TARGET_2004:.1f}: {'PASS' if hit else 'MISS'}"
         )
         ok &= hit
+    if args.update or args.ablate:
+        tasks = update_sets(sel06)
+    if args.update:
+        print()
+        print(
+            f"Update proxy (NOT DUC 2007; see bench/update_proxy.py): {len(sel06)} DUC 2006 topics "
+            f"split by date into A/B/C ({'/'.join(map(str, SPLIT))} articles); B summarized with A "
+            f"shown, C with A+B shown, {UPDATE_WORDS} words. novel R-2: recall against the human "
+            "summaries' bigrams that occur in the new articles and in none of the shown ones "
+            "(x100, -f A, 4 references); plain R-2: against the whole summaries"
+        )
+        update_rows = standard_rows(tasks)
+        print(update_table(update_rows))
+        payload["update_proxy"] = [
+            {"system": r.name, "novel": r.novel, "plain": r.plain, "novel_r2_by_set": r.by_set}
+            for r in update_rows
+        ]
+    if args.ablate:
+        print()
+        print(
+            "Ablation: each rule switched off in turn; DUC 2004 R-2 (100 words), DUC 2006 R-2 "
+            "(250 words, jackknifed), update proxy novel R-2; first row absolute, then the change"
+        )
+        ablation_rows = run_ablations(
+            sel04, sel06, tasks, candidates, lambda m: print(m, file=sys.stderr, flush=True)
+        )
+        print(ablation_table(ablation_rows))
+        payload["ablation"] = ablation_rows
     payload["duc2006"] = [_row_json(r, ranks.get(r.name)) for r in [*ours06, *theirs]]
     payload["duc2004"] = [_row_json(r) for r in ours04]
     payload["published_duc2004_r2"] = PUBLISHED_2004

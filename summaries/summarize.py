@@ -523,6 +523,8 @@ class CoverageRules:
         min_docs: See `doc_share`.
         pairs: Adjacent word pairs are concepts (`_pair_concepts`).
         units: Content words are concepts too, weighing this fraction of a pair (0: not).
+        respell: One name spelled several ways is one name (`name_spellings`).
+        restatements: A sentence restating a quoted figure in other words is not quoted.
         lead_weight: A document carrying a concept adds 1 + lead_weight / (1 + p) to its
             weight, p the position of its earliest sentence with it: what articles open with
             is what matters (news leads).
@@ -544,6 +546,8 @@ class CoverageRules:
     min_docs: int = 2
     pairs: bool = True
     units: float = 0.0
+    respell: bool = True
+    restatements: bool = True
     lead_weight: float = 6.0
     outlet_tiebreak: float = 0.01
     rare_weight: float = 0.01
@@ -1248,7 +1252,8 @@ def summarize_candidates(
     texts = [c.text for c in candidates]
     stems = [c.stems if c.stems is not None else tuple(content_stems(c.text)) for c in candidates]
     # one name spelled several ways is one concept ("Sergey"/"Sergei", "Choi Song-hee")
-    respelled = name_spellings(texts)
+    coverage = rules or COVERAGE
+    respelled = name_spellings(texts) if coverage.respell else {}
     if respelled:
         stems = [tuple(k for s in st for k in respelled.get(s, (s,))) for st in stems]
     spell = spelling_key if respelled else None
@@ -1259,11 +1264,11 @@ def summarize_candidates(
             sentences_budget=sentences,
             known=known_concepts,
             min_novel=min_novel,
-            rules=rules or COVERAGE,
+            rules=coverage,
             respelled=respelled,
             stems=stems,
             sources=[c.source for c in candidates],
-            restates=lambda: _restatement_check(texts, stems),
+            restates=(lambda: _restatement_check(texts, stems)) if coverage.restatements else None,
         )
         picked = [candidates[i] for i in chosen]
         return sorted(picked, key=lambda c: quote_order(c.when, c.doc, c.position))
