@@ -525,6 +525,8 @@ class CoverageRules:
         units: Content words are concepts too, weighing this fraction of a pair (0: not).
         respell: One name spelled several ways is one name (`name_spellings`).
         restatements: A sentence restating a quoted figure in other words is not quoted.
+        focus_weight: Extra weight, as a fraction, of a concept with a word of the topic
+            asked about (``topic`` of `summarize_candidates`).
         lead_weight: A document carrying a concept adds 1 + lead_weight / (1 + p) to its
             weight, p the position of its earliest sentence with it: what articles open with
             is what matters (news leads).
@@ -548,13 +550,14 @@ class CoverageRules:
     units: float = 0.0
     respell: bool = True
     restatements: bool = True
+    focus_weight: float = 1.0
     lead_weight: float = 6.0
     outlet_tiebreak: float = 0.01
     rare_weight: float = 0.01
     min_words: int = 8
     no_adjacent: bool = True
     max_candidates: int = 120
-    time_limit: float = 1.0
+    time_limit: float = 5.0
     gap: float = 0.002
 
 
@@ -726,6 +729,7 @@ def select_coverage(
     seen: Sequence[Candidate] = (),
     allowed: np.ndarray | None = None,
     prior: np.ndarray | None = None,
+    focus: Iterable[str] = (),
 ) -> list[int]:
     """Indices of the sentences that cover the most concept weight within the budget.
 
@@ -742,7 +746,8 @@ def select_coverage(
     concepts weigh nothing, and only ``candidates`` give weight. ``allowed``, when given,
     says which candidates may be picked at all, and ``prior`` (0-1 per candidate) what
     share of a sentence's weight it keeps: a sentence at 0.5 loses half of what its
-    concepts weigh when it is picked (a linear term of the program).
+    concepts weigh when it is picked (a linear term of the program). ``focus`` (stems of a
+    question or topic) makes the concepts with one of its words weigh more.
     """
     n = len(candidates)
     if n == 0:
@@ -767,6 +772,11 @@ def select_coverage(
     is_known[table.find(known)] = True
     frequent = table.df >= min_df
     w = np.where(frequent, table.weight, table.weight * rules.rare_weight)
+    if focus:  # a concept with a word of the reader's question weighs more
+        ids = np.asarray([table.tokens[f] for f in focus if f in table.tokens], dtype=np.int64)
+        if len(ids):
+            on_topic = np.isin(table.keys >> 32, ids) | np.isin(table.keys & _UNIT, ids)
+            w = np.where(on_topic, w * (1.0 + rules.focus_weight), w)
     w[is_known] = 0.0
     if not (w > 0).any():
         return []
@@ -1216,6 +1226,7 @@ def summarize_candidates(
     known_concepts: frozenset[str] = frozenset(),
     min_novel: int = 1,
     rules: CoverageRules | None = None,
+    topic: str | None = None,
 ) -> list[Candidate]:
     """Multi-source extractive summary of a story's sentences.
 
@@ -1235,6 +1246,9 @@ def summarize_candidates(
             :func:`novel_concepts` over earlier briefings); they weigh nothing.
         min_novel: A sentence needs at least this many concepts that are neither known nor
             covered by an already picked sentence.
+        rules: Concept weights and sentence rules (default `COVERAGE`).
+        topic: What the reader asked about ("briefbot" only): concepts with its content
+            words weigh more (`CoverageRules.focus_weight`).
 
     Returns:
         The picked candidates in reading order (`summaries.models.quote_order`): day by day,
@@ -1269,6 +1283,7 @@ def summarize_candidates(
             stems=stems,
             sources=[c.source for c in candidates],
             restates=(lambda: _restatement_check(texts, stems)) if coverage.restatements else None,
+            focus=content_stems(topic) if topic else (),
         )
         picked = [candidates[i] for i in chosen]
         return sorted(picked, key=lambda c: quote_order(c.when, c.doc, c.position))
