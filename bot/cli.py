@@ -164,7 +164,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sync", help="publish slash commands to Discord (globally or to one guild)")
     p.add_argument("--guild", type=_positive_int, help="guild id: instant, for development")
 
-    p = sub.add_parser("feeds", help="list followed feeds with their polling state")
+    p = sub.add_parser(
+        "feeds", help="list followed feeds: polling state, stored / duplicate / skipped entries"
+    )
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser(
+        "explain",
+        help="where an article or URL went: stored (story, shown to whom), duplicate, skipped",
+        description="Explain what became of an article id or a URL (a page or a feed entry's "
+        "link): stored as #N in story S and shown to which audiences, a duplicate of #M, or "
+        "skipped and why. Exit code 1 when it was never stored.",
+    )
+    p.add_argument("query", metavar="ARTICLE|URL")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("feed", help="follow, drop or poll a feed")
@@ -366,7 +378,11 @@ def ingest_line(r: IngestResult) -> str:
         extra = f" (story {r.story_id})" if r.story_id else ""
         if r.near_duplicate_of:
             extra += f", syndicated copy of #{r.near_duplicate_of}"
+        if r.note:
+            extra += f"; {r.note}"
         return f"stored     #{r.article_id}  {r.input}{extra}"
+    if r.status == "updated":
+        return f"updated    #{r.article_id}  {r.input} ({r.reason})"
     if r.status == "duplicate":
         return f"duplicate  of #{r.article_id}  {r.input} ({r.reason})"
     return f"rejected   {r.input}: {r.reason}"
@@ -403,6 +419,8 @@ async def _ingest(room: Newsroom, args: argparse.Namespace, settings: Settings, 
     if args.json:
         _print_json({"results": [output.result_json(r) for r in results]}, out)
     else:
+        for line in render.feed_summaries(results):
+            print(line, file=out)
         print(output.results_summary(results), file=out)
     return EXIT_FAILED if any(r.status == "rejected" for r in results) else EXIT_OK
 
@@ -441,6 +459,18 @@ async def _article(
     print(f"author:    {a.author or 'unknown'}", file=out)
     print(f"published: {published}", file=out)
     print(f"source:    {a.url or a.source}", file=out)
+    if a.place or a.agency:
+        print(
+            f"dateline:  {', '.join(x for x in (a.place, a.agency and f'({a.agency})') if x)}",
+            file=out,
+        )
+    print(f"language:  {a.language or 'unknown'}", file=out)
+    if a.from_feed:
+        origin = "the feed entry's own"
+        if a.page_error:
+            origin += f" (its page failed: {a.page_error}"
+            origin += "; fetched again on the next poll)" if a.page_retry else ")"
+        print(f"text:      {origin}", file=out)
     print(f"story:     {a.story_id if a.story_id else '-'}", file=out)
     if a.near_duplicate_of:
         print(f"copy of:   #{a.near_duplicate_of}", file=out)
@@ -634,13 +664,36 @@ async def _shell(room: Newsroom, args: argparse.Namespace, settings: Settings, o
 
 async def _feeds(room: Newsroom, args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     feeds = await room.feeds()
+    counts = await room.feed_counts(feeds)
     if args.json:
         _print_json(
-            {"feeds": [output.feed_json(f, broken=room.feed_is_broken(f)) for f in feeds]}, out
+            {
+                "feeds": [
+                    output.feed_json(f, broken=room.feed_is_broken(f), counts=counts[f.id])
+                    for f in feeds
+                ]
+            },
+            out,
         )
         return EXIT_OK
-    out.write(render.to_text(render.feeds_reply(feeds, room.clock(), where="this database")))
+    out.write(
+        render.to_text(
+            render.feeds_reply(feeds, room.clock(), where="this database", counts=counts)
+        )
+    )
     return EXIT_OK
+
+
+async def _explain(
+    room: Newsroom, args: argparse.Namespace, settings: Settings, out: TextIO
+) -> int:
+    found = await room.explain(args.query)
+    if args.json:
+        _print_json(output.explanation_json(found), out)
+    else:
+        for line in render.explain_lines(found):
+            print(line, file=out)
+    return EXIT_OK if found.article is not None else EXIT_FAILED
 
 
 async def _feed(room: Newsroom, args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
@@ -716,6 +769,7 @@ _HANDLERS: dict[str, Any] = {
     "whatsnew": _whatsnew,
     "shell": _shell,
     "feeds": _feeds,
+    "explain": _explain,
     "feed": _feed,
     "schedule": _schedule,
     "digest": _digest,

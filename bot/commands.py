@@ -186,6 +186,7 @@ class Commands:
             self.room.clock(),
             where=where_label(audience),
             flag_after=timedelta(seconds=self.room.config.feed_flag_after_s),
+            counts=await self.room.feed_counts(feeds),
         )
 
     # ------------------------------------------------------------------ digests

@@ -7,6 +7,7 @@ the Developer Portal needs no privileged intent switched on.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 import sys
@@ -15,8 +16,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import discord
+import yarl
 from discord import app_commands
 from discord.ext import commands
+from discord.gateway import DiscordWebSocket
 
 from bot import render
 from bot.cogs.briefings import BriefingsCog
@@ -35,6 +38,11 @@ log = logging.getLogger(__name__)
 EXIT_OK = 0
 EXIT_CONFIG = 2
 TOKEN_ENV = "BRIEFBOT_DISCORD_TOKEN"
+DISCORD_API_BASE = "https://discord.com/api/v10"
+DISCORD_GATEWAY = "wss://gateway.discord.gg/"
+ANSWER_GRACE_S = 10.0
+"""When the bot stops, how long the answers in flight (follow-ups, DM replies) may take."""
+RESTARTING = "briefbot is restarting; please try again in a minute."
 SOMETHING_WENT_WRONG = (
     "Something went wrong on my side; it has been logged. Please try again later."
 )
@@ -60,7 +68,20 @@ def bot_intents() -> discord.Intents:
 
 
 class BriefTree(app_commands.CommandTree[Any]):
-    """Command tree whose unexpected errors become short ephemeral replies."""
+    """Command tree whose unexpected errors become short ephemeral replies.
+
+    Every interaction's task is registered with the bot, so stopping it lets the answers in
+    flight finish; one arriving while the bot stops is told so privately.
+    """
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        client = self.client
+        if isinstance(client, BriefBot):
+            if client.stopping:
+                await _refuse_while_stopping(interaction)
+                return False
+            client.track_current_task()
+        return True
 
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
@@ -96,6 +117,29 @@ class BriefBot(commands.Bot):
         self.cmds = Commands(room)
         self._service_factories = list(services)
         self._services: list[Service] = []
+        self._in_flight: set[asyncio.Task[Any]] = set()
+        self.stopping = False
+
+    def track_current_task(self) -> None:
+        """Register the running task (one command or DM answer) so `close` lets it finish."""
+        task = asyncio.current_task()
+        if task is not None and task not in self._in_flight:
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+
+    async def _finish_answers(self) -> None:
+        """Let the answers in flight finish (up to ANSWER_GRACE_S), then cancel the rest."""
+        current = asyncio.current_task()
+        pending = {t for t in self._in_flight if not t.done() and t is not current}
+        if not pending:
+            return
+        log.info("stopping: finishing %d answer(s) in flight", len(pending))
+        _, late = await asyncio.wait(pending, timeout=ANSWER_GRACE_S)
+        if late:
+            log.warning("stopping: %d answer(s) did not finish in time; cancelled", len(late))
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
 
     async def setup_hook(self) -> None:
         for cog in (BriefingsCog, FeedsCog, DigestsCog, HelpCog):
@@ -106,6 +150,11 @@ class BriefBot(commands.Bot):
             self._services.append(service)
 
     async def close(self) -> None:
+        # Answers in flight need the HTTP session and the store, so they finish first; new
+        # commands are refused meanwhile. Then the scheduler stops (it waits for a digest being
+        # posted), then discord.py closes the gateway and the HTTP session.
+        self.stopping = True
+        await self._finish_answers()
         for service in reversed(self._services):
             try:
                 await service.stop()
@@ -129,7 +178,24 @@ class BriefBot(commands.Bot):
             return
         if self.user is not None and message.author.id == self.user.id:
             return
+        if self.stopping:
+            try:
+                await message.channel.send(RESTARTING, allowed_mentions=NO_MENTIONS)
+            except discord.HTTPException:
+                log.debug("could not tell user %s the bot is stopping", message.author.id)
+            return
+        self.track_current_task()
         await handle_dm(self.cmds, message)
+
+
+async def _refuse_while_stopping(interaction: discord.Interaction) -> None:
+    try:
+        if interaction.type is discord.InteractionType.autocomplete:
+            await interaction.response.autocomplete([])
+        else:
+            await interaction.response.send_message(RESTARTING, ephemeral=True)
+    except discord.HTTPException:
+        log.debug("could not tell user %s the bot is stopping", interaction.user.id)
 
 
 class ShardedBriefBot(BriefBot, commands.AutoShardedBot):
@@ -295,7 +361,10 @@ async def post_briefing(
                 raise DeliveryFailed(f"channel {ident} cannot receive messages")
         else:
             target = client.get_user(ident) or await client.fetch_user(ident)
-        for n, out in enumerate(render.to_messages(reply)):
+        messages = (
+            render.to_messages(reply) if _may_embed(target) else render.to_text_messages(reply)
+        )
+        for n, out in enumerate(messages):
             extra: dict[str, Any] = {"nonce": f"{nonce}-{n}"[-25:]} if nonce else {}
             await target.send(out.content, embeds=out.embeds, allowed_mentions=NO_MENTIONS, **extra)
     except discord.Forbidden as err:
@@ -317,6 +386,18 @@ async def post_briefing(
     log.info("posted %d stories to %s", len(briefing.stories), audience)
 
 
+def _may_embed(target: Any) -> bool:
+    """Whether the bot may embed links where it posts (Discord drops embeds silently if not).
+
+    Unknown (no cached member for the bot, a DM): assume it may.
+    """
+    guild = getattr(target, "guild", None)
+    me = getattr(guild, "me", None)
+    if me is None or not hasattr(target, "permissions_for"):
+        return True
+    return bool(target.permissions_for(me).embed_links)
+
+
 def _default_services() -> list[ServiceFactory]:
     """The scheduler, when bot.scheduler offers `discord_service(bot) -> Service`."""
     try:
@@ -325,6 +406,21 @@ def _default_services() -> list[ServiceFactory]:
         return []
     factory = getattr(scheduler, "discord_service", None)
     return [factory] if callable(factory) else []
+
+
+def use_endpoints(settings: Any) -> None:
+    """Point discord.py at Discord, or at `[discord] api_base_url` / `gateway_url` when set.
+
+    These two class attributes are the only discord.py internals briefbot touches: every REST
+    and webhook route is built on `Route.BASE`, and a client that is not auto-sharded connects
+    to `DiscordWebSocket.DEFAULT_GATEWAY` (READY then names the resume address).
+    """
+    api = getattr(settings, "discord_api_base_url", None) or DISCORD_API_BASE
+    gateway = getattr(settings, "discord_gateway_url", None) or DISCORD_GATEWAY
+    discord.http.Route.BASE = api
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway)
+    if api != DISCORD_API_BASE or gateway != DISCORD_GATEWAY:
+        log.warning("Discord endpoints overridden by the config: REST %s, gateway %s", api, gateway)
 
 
 def _no_token() -> int:
@@ -353,6 +449,7 @@ async def run_bot(
     if not token:
         return _no_token()
     logging.getLogger("discord.http").setLevel(logging.WARNING)
+    use_endpoints(settings)
     factories = _default_services() if services is None else list(services)
     async with Newsroom(settings.db_path, config=settings.core) as room:
         bot = build_bot(room, settings, services=factories, shards=shards)
@@ -384,6 +481,7 @@ async def sync_commands(settings: Any, guild_id: int | None) -> list[str]:
     token = settings.discord_token
     if not token:
         raise InvalidInput(f"no Discord token: set {TOKEN_ENV} to your bot's token")
+    use_endpoints(settings)
     async with Newsroom(settings.db_path, config=settings.core) as room:
         bot = BriefBot(room, settings, services=())
         async with bot:

@@ -13,7 +13,9 @@ from summaries.models import (
     Citation,
     CitedSentence,
     Discrepancy,
+    Explanation,
     Feed,
+    FeedCounts,
     IngestResult,
     SearchHit,
     Story,
@@ -108,6 +110,11 @@ def article_json(a: Article, *, text: bool = False) -> dict[str, Any]:
         "language": a.language,
         "story_id": a.story_id,
         "near_duplicate_of": a.near_duplicate_of,
+        "place": a.place,
+        "agency": a.agency,
+        "from_feed": a.from_feed,
+        "page_error": a.page_error,
+        "page_retry": a.page_retry,
     }
     if text:
         out["text"] = a.text
@@ -127,10 +134,40 @@ def result_json(r: IngestResult) -> dict[str, Any]:
         "near_duplicate_of": r.near_duplicate_of,
         "story_id": r.story_id,
         "title": r.title,
+        "kind": r.kind,
+        "feed": r.feed,
+        "entry": r.entry,
+        "url": r.url,
+        "note": r.note,
+        "feed_problem": r.feed_problem,
     }
 
 
-def feed_json(f: Feed, *, broken: bool) -> dict[str, Any]:
+def counts_json(c: FeedCounts) -> dict[str, Any]:
+    return {
+        "stored": c.stored,
+        "duplicate": c.duplicate,
+        "skipped": c.skipped,
+        "reasons": dict(c.reasons),
+        "from_feed": c.from_feed,
+        "retrying": c.retrying,
+    }
+
+
+def explanation_json(e: Explanation) -> dict[str, Any]:
+    return {
+        "query": e.query,
+        "status": e.status,
+        "reason": e.reason,
+        "duplicate_of": e.duplicate_of,
+        "source": e.source,
+        "seen_at": iso(e.seen_at),
+        "article": article_json(e.article) if e.article else None,
+        "deliveries": [{"audience": a, "delivery_id": d, "at": iso(t)} for a, d, t in e.deliveries],
+    }
+
+
+def feed_json(f: Feed, *, broken: bool, counts: FeedCounts | None = None) -> dict[str, Any]:
     return {
         "id": f.id,
         "url": f.url,
@@ -143,11 +180,15 @@ def feed_json(f: Feed, *, broken: bool) -> dict[str, Any]:
         "last_error": f.last_error,
         "failing_since": iso(f.failing_since),
         "broken": broken,
+        "warning": f.warning,
+        "entries": counts_json(counts) if counts is not None else None,
     }
 
 
 def results_summary(results: Sequence[IngestResult]) -> str:
     stored = sum(r.status == "stored" for r in results)
+    updated = sum(r.status == "updated" for r in results)
     dup = sum(r.status == "duplicate" for r in results)
     rejected = sum(r.status == "rejected" for r in results)
-    return f"{stored} stored, {dup} duplicate, {rejected} rejected"
+    also = f", {updated} updated" if updated else ""
+    return f"{stored} stored{also}, {dup} duplicate, {rejected} rejected"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -27,7 +27,9 @@ from summaries.models import (
     Citation,
     CitedSentence,
     Discrepancy,
+    Explanation,
     Feed,
+    FeedCounts,
     IngestResult,
     SearchHit,
     Story,
@@ -54,6 +56,7 @@ EMBED_TOTAL = 6000
 MAX_LINK_URL = 2000
 
 ELLIPSIS = "…"
+CONTINUED = " (continued)"
 COLOUR = 0x2B6CB0
 ERROR_COLOUR = 0xC53030
 
@@ -279,6 +282,34 @@ def to_messages(reply: Reply) -> list[OutMessage]:
     return messages or [OutMessage(content="(nothing to show)")]
 
 
+def to_text_messages(reply: Reply) -> list[OutMessage]:
+    """A reply as messages without embeds, for a channel where the bot may not embed links
+    (Discord would drop the embeds silently): each card becomes a bold title, its lines and
+    its footer as small text, packed into 2,000-character messages without splitting a line."""
+    lines = [shorten(_escape(raw), MESSAGE_CHARS) for raw in reply.text.splitlines() if raw.strip()]
+    for card in reply.cards:
+        lines.append("")
+        lines.append(f"**{_escape(shorten(card.title, EMBED_TITLE))}**")
+        lines.extend(md for line in card.lines if (md := fit_markdown(line, MESSAGE_CHARS)))
+        if card.footer:
+            lines.append(f"-# {_escape(shorten(card.footer, 300))}")
+    chunks: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in lines:
+        need = ulen(line) + (1 if current else 0)
+        if current and size + need > MESSAGE_CHARS:
+            chunks.append("\n".join(current).strip("\n"))
+            current, size, need = [], 0, ulen(line)
+        current.append(line)
+        size += need
+    if current:
+        chunks.append("\n".join(current).strip("\n"))
+    return [OutMessage(content=c) for c in chunks if c.strip()] or [
+        OutMessage(content="(nothing to show)")
+    ]
+
+
 def _split_content(text: str) -> list[str]:
     chunks: list[str] = []
     current = ""
@@ -299,7 +330,8 @@ def _split_content(text: str) -> list[str]:
 def card_embeds(card: Card) -> list[discord.Embed]:
     """One card as one or more embeds, each within the embed limits."""
     title = shorten(card.title, EMBED_TITLE) or "briefbot"
-    cont_title = shorten(f"{_one_line(card.title)} (continued)", EMBED_TITLE)
+    # A long title is shortened before " (continued)" so a reader can still tell it is one.
+    cont_title = f"{shorten(card.title, EMBED_TITLE - len(CONTINUED))}{CONTINUED}"
     footer = shorten(card.footer, 300) if card.footer else None
     descriptions: list[str] = []
     current: list[str] = []
@@ -484,12 +516,14 @@ def ingest_reply(results: Sequence[IngestResult]) -> Reply:
     if len(results) == 1:
         return Reply(text=lines[0], error=results[0].status == "rejected")
     counts = {
-        s: sum(1 for r in results if r.status == s) for s in ("stored", "duplicate", "rejected")
+        s: sum(1 for r in results if r.status == s)
+        for s in ("stored", "updated", "duplicate", "rejected")
     }
     summary = ", ".join(f"{v} {k}" for k, v in counts.items() if v)
+    feeds = feed_summaries(results)
     card = Card(
         title=f"Ingested {len(results)} inputs",
-        lines=tuple(Line(line, kind="item") for line in lines),
+        lines=tuple(Line(line, kind="item") for line in (*feeds, *lines)),
     )
     # nothing taken at all is an error: only the user who tried sees it
     nothing_taken = counts["rejected"] == len(results)
@@ -509,7 +543,14 @@ def _ingest_line(result: IngestResult) -> str:
             out += f" (story {result.story_id})"
         if result.near_duplicate_of is not None:
             out += f"; a copy of article {result.near_duplicate_of}"
+        if result.note:
+            out += f"; {_one_line(result.note)}"
         return out + "."
+    if result.status == "updated":
+        return (
+            f"Updated article {result.article_id} from {title}: the linked page replaced the "
+            "feed entry's text."
+        )
     if result.status == "duplicate":
         out = f"Duplicate: {title} is already stored as article {result.article_id}"
         return out + (f" ({_one_line(result.reason)})." if result.reason else ".")
@@ -586,24 +627,134 @@ def feed_status(feed: Feed, now: datetime, *, flag_after: timedelta = FAILING_FO
     return f"ok, last polled {when(feed.last_polled_at)}"
 
 
+def counts_text(counts: FeedCounts) -> str:
+    """What became of a feed's entries, in one line ("no entries read yet" before any).
+
+    E.g. "12 stored (3 from the feed's own text, 1 waiting for its page), 2 duplicate,
+    5 skipped: 4 too short, 1 page unavailable".
+    """
+    if not (counts.stored or counts.duplicate or counts.skipped):
+        return "no entries read yet"
+    stored = f"{counts.stored} stored"
+    if counts.from_feed:
+        extra = f"{counts.from_feed} from the feed's own text"
+        if counts.retrying:
+            extra += (
+                f", {counts.retrying} waiting for {'its' if counts.retrying == 1 else 'their'} page"
+            )
+        stored += f" ({extra})"
+    parts = [stored, f"{counts.duplicate} duplicate", f"{counts.skipped} skipped"]
+    reasons = [f"{n} {kind}" for kind, n in counts.reasons if kind not in _DUPLICATE_KINDS]
+    text = ", ".join(parts)
+    return f"{text}: {', '.join(reasons)}" if reasons and counts.skipped else text
+
+
+_DUPLICATE_KINDS = frozenset({"same URL", "same text", "duplicate"})
+
+
+def feed_summaries(results: Sequence[IngestResult]) -> list[str]:
+    """One line per feed among ingest results: its entries' counts and reasons, and whether
+    the feed was ill-formed (what could be read was stored)."""
+    by_feed: dict[str, list[IngestResult]] = {}
+    for r in results:
+        if r.feed:
+            by_feed.setdefault(r.feed, []).append(r)
+    out = []
+    for feed, found in by_feed.items():
+        skipped: dict[str, int] = {}
+        for r in found:
+            if r.status == "rejected":
+                skipped[r.kind or "other"] = skipped.get(r.kind or "other", 0) + 1
+        counts = FeedCounts(
+            stored=sum(r.status in ("stored", "updated") for r in found),
+            duplicate=sum(r.status == "duplicate" for r in found),
+            skipped=sum(r.status == "rejected" for r in found),
+            reasons=tuple(sorted(skipped.items(), key=lambda kv: (-kv[1], kv[0]))),
+            from_feed=sum(r.status == "stored" and r.note is not None for r in found),
+            retrying=sum(r.status == "stored" and "fetched again" in (r.note or "") for r in found),
+        )
+        n = len(found)
+        line = f"Feed {feed}: {n} entr{'ies' if n != 1 else 'y'}: {counts_text(counts)}"
+        problem = next((r.feed_problem for r in found if r.feed_problem), None)
+        if problem:
+            line += f". Ill-formed feed ({_one_line(problem)}): what could be read was stored"
+        out.append(line + ".")
+    return out
+
+
 def feeds_reply(
     feeds: Sequence[Feed],
     now: datetime,
     *,
     where: str = "this channel",
     flag_after: timedelta = FAILING_FOR,
+    counts: Mapping[int, FeedCounts] | None = None,
 ) -> Reply:
-    """The feeds an audience owns with their status and last error."""
+    """The feeds an audience owns with their status, last error, whether the last read was
+    ill-formed, and what became of their entries (stored / duplicate / skipped and why)."""
     if not feeds:
         return Reply(text=f"No feeds for {where}. Add one with /feed add.")
-    lines = tuple(
-        Line(f"Feed {f.id}: {f.url} — {feed_status(f, now, flag_after=flag_after)}") for f in feeds
-    )
+    lines: list[Line] = []
+    for f in feeds:
+        text = f"Feed {f.id}: {f.url} — {feed_status(f, now, flag_after=flag_after)}"
+        if f.warning:
+            text += f"; ill-formed feed, read as far as it goes ({_one_line(f.warning)})"
+        found = counts.get(f.id) if counts is not None else None
+        if found is not None and (found.stored or found.duplicate or found.skipped):
+            text += f". Entries: {counts_text(found)}"
+        lines.append(Line(text))
     n = len(feeds)
     return Reply(
         text=f"{n} feed{'s' if n != 1 else ''} for {where}.",
-        cards=(Card(title="Feeds", lines=lines),),
+        cards=(Card(title="Feeds", lines=tuple(lines)),),
     )
+
+
+def explain_lines(found: Explanation) -> list[str]:
+    """Where an article or URL went, one fact per line (`briefbot explain`)."""
+    article = found.article
+    if found.status == "unknown":
+        return [f"{found.query}: never seen (not stored, and no feed or ingest mentioned it)."]
+    if found.status == "rejected" or (found.status != "duplicate" and article is None):
+        lines = [f"{found.query}: not stored: {_one_line(found.reason or 'no reason recorded')}"]
+        if found.source:
+            lines.append(f"from: {found.source}, {when(found.seen_at)}")
+        return lines
+    assert article is not None
+    if found.status == "duplicate":
+        lines = [
+            f"{found.query}: a duplicate of article #{article.id}"
+            + (f" ({_one_line(found.reason)})" if found.reason else "")
+        ]
+        if found.source:
+            lines.append(f"from: {found.source}, {when(found.seen_at)}")
+    else:
+        lines = [f"{found.query}: stored as article #{article.id}"]
+        if found.source:
+            lines.append(f"from: {found.source}, {when(found.seen_at)}")
+    story = f"story {article.story_id}" if article.story_id else "no story"
+    lines.append(
+        f"#{article.id} “{_one_line(article.title) or 'untitled'}” — {article.label}, {story}"
+    )
+    if article.near_duplicate_of:
+        lines.append(f"a syndicated copy of #{article.near_duplicate_of}")
+    if article.from_feed:
+        origin = "text: the feed entry's own"
+        if article.page_error:
+            origin += f" (its page failed: {_one_line(article.page_error)}"
+            origin += "; fetched again on the next poll)" if article.page_retry else ")"
+        lines.append(origin)
+    if found.deliveries:
+        audiences: dict[str, list[tuple[int, datetime]]] = {}
+        for audience, delivery, at in found.deliveries:
+            audiences.setdefault(audience, []).append((delivery, at))
+        for audience, shown in audiences.items():
+            first = shown[0]
+            more = f" (+{len(shown) - 1} later)" if len(shown) > 1 else ""
+            lines.append(f"shown to {audience}: briefing {first[0]}, {when(first[1])}{more}")
+    else:
+        lines.append("not shown to any audience yet")
+    return lines
 
 
 def feed_added_reply(feed: Feed) -> Reply:

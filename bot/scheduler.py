@@ -850,8 +850,9 @@ async def run_digest_cli(
         return 2
     import discord  # only this path needs it
 
-    from bot.discord_app import post_briefing
+    from bot.discord_app import post_briefing, use_endpoints
 
+    use_endpoints(settings)
     client = discord.Client(intents=discord.Intents.none())
 
     async def post(

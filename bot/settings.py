@@ -9,6 +9,7 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from summaries.config import CoreConfig
 from summaries.errors import InvalidInput
@@ -41,6 +42,8 @@ class Settings:
     digest_claim_s: int = 90
     log_level: str = "INFO"
     config_path: Path | None = None
+    discord_api_base_url: str | None = None
+    discord_gateway_url: str | None = None
 
 
 _KNOWN: dict[str, set[str]] = {
@@ -64,7 +67,7 @@ _KNOWN: dict[str, set[str]] = {
     },
     "feeds": {"interval_s", "max_backoff_s", "flag_after_s", "jitter_s"},
     "digests": {"grace_s", "when_nothing_new"},
-    "discord": {"dev_guild_id"},
+    "discord": {"dev_guild_id", "api_base_url", "gateway_url"},
     "scheduler": {"lease_s", "claim_s"},
     "log": {"level"},
 }
@@ -149,6 +152,20 @@ def _networks(values: list[Any], where: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _endpoint(value: str, schemes: tuple[str, ...], key: str, where: str) -> str | None:
+    """A Discord endpoint override: empty means Discord itself."""
+    value = value.strip()
+    if not value:
+        return None
+    parsed = urlsplit(value)
+    if parsed.scheme not in schemes or not parsed.hostname or parsed.query or parsed.fragment:
+        raise InvalidInput(
+            f"{where}: discord.{key} must be a {' or '.join(s + '://' for s in schemes)} URL "
+            f"without query, got {value!r}"
+        )
+    return value.rstrip("/") if key == "api_base_url" else value
+
+
 def _from_dict(data: dict[str, Any], where: str) -> Settings:
     for section, values in data.items():
         if section not in _KNOWN:
@@ -208,6 +225,12 @@ def _from_dict(data: dict[str, Any], where: str) -> Settings:
     if when_nothing_new not in ("line", "silent"):
         raise InvalidInput(f'{where}: digests.when_nothing_new must be "line" or "silent"')
     guild = get("discord", "dev_guild_id", int, 0)
+    api_base_url = _endpoint(
+        get("discord", "api_base_url", str, ""), ("http", "https"), "api_base_url", where
+    )
+    gateway_url = _endpoint(
+        get("discord", "gateway_url", str, ""), ("ws", "wss"), "gateway_url", where
+    )
     level = str(get("log", "level", str, "INFO")).upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise InvalidInput(f"{where}: log.level must be DEBUG, INFO, WARNING or ERROR")
@@ -228,4 +251,6 @@ def _from_dict(data: dict[str, Any], where: str) -> Settings:
         lease_s=positive("scheduler", "lease_s", 30),
         digest_claim_s=positive("scheduler", "claim_s", 90),
         log_level=level,
+        discord_api_base_url=api_base_url,
+        discord_gateway_url=gateway_url,
     )

@@ -5,10 +5,15 @@ This is the scheduler-independent core of feed polling (the APScheduler adapter 
 
 * A poll sends the feed's stored ETag / Last-Modified; a 304 stores nothing and counts as a
   success.
-* New entries go through the same path as `briefbot ingest <feed-url>`: `parse_feed`, then
-  `draft_from_entry` (or the linked page for teaser entries), then `Newsroom.store_draft` with its
-  URL / fingerprint / near-duplicate checks. Entries whose link is already stored are reported as
-  duplicates without fetching or processing them again.
+* New entries go through the same path as `briefbot ingest <feed-url>`: `read_feed`, then
+  `draft_from_entry` (or the linked page for teaser entries, falling back to the entry's own
+  text when the page fails), then `Newsroom.store_drafts` with its URL / fingerprint /
+  near-duplicate checks. Entries whose link is already stored are reported as duplicates
+  without fetching or processing them again, except those stored from the entry's own text
+  after a temporary page failure: their page is fetched again, and its fuller text replaces
+  the entry's (same article, "updated"); a lasting failure ends the retries.
+* An ill-formed feed is read as far as it goes and flagged (`Feed.warning`). What became of
+  each entry is recorded for per-feed counts (`Newsroom.feed_counts`) and `briefbot explain`.
 * A feed-level failure (refused address, HTTP error, timeout, not a feed) increments the failure
   count, records the error and backs off exponentially: after n consecutive failures the next
   poll is `interval * 2**n` later, capped at `feed_max_backoff_s` (never sooner than the
@@ -29,14 +34,21 @@ import asyncio
 import logging
 import random
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
-from summaries.errors import BriefbotError, IngestError
-from summaries.ingest.feeds import FeedEntry, looks_like_feed, parse_feed
+from summaries.errors import BriefbotError, FetchError, IngestError
+from summaries.ingest.feeds import FeedEntry, looks_like_feed, read_feed
 from summaries.ingest.fetch import fetch
-from summaries.ingest.sources import TEASER_FETCH_CONCURRENCY, draft_of_entry
+from summaries.ingest.language import warm_up
+from summaries.ingest.sources import (
+    TEASER_FETCH_CONCURRENCY,
+    draft_from_linked_page,
+    draft_of_entry,
+    served_type,
+)
 from summaries.models import ArticleDraft, Feed, IngestResult
-from summaries.newsroom import FeedPoll, Newsroom
+from summaries.newsroom import FeedPoll, Newsroom, rejected_result
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +161,7 @@ async def poll_feed(
     error: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    warning: str | None = None
     try:
         fetched = await fetch(
             feed.url, config.fetch, etag=feed.etag, last_modified=feed.last_modified
@@ -160,7 +173,9 @@ async def poll_feed(
             if not looks_like_feed(fetched.body, fetched.content_type):
                 shown = fetched.content_type or "unknown type"
                 raise IngestError(f"{feed.url} is not an RSS/Atom feed (it sent {shown})")
-            results = await _ingest_entries(room, fetched.body, feed.url, started)
+            results, warning = await _ingest_entries(
+                room, fetched.body, feed.url, started, served_type(fetched)
+            )
     except BriefbotError as err:
         error = str(err)
     except Exception as err:  # a bug or an unexpected library error must not stop polling
@@ -184,6 +199,8 @@ async def poll_feed(
         error=error,
         etag=etag,
         last_modified=last_modified,
+        warning=warning,
+        not_modified=not_modified,
     )
     updated = await room.store.feed(feed.id)
     if error is None:
@@ -261,49 +278,96 @@ def _broken_at(feed: Feed, when: datetime | None, flag_after_s: int) -> bool:
 
 
 async def _ingest_entries(
-    room: Newsroom, body: bytes, source: str, fetched_at: datetime
-) -> list[IngestResult]:
-    feed_title, entries = parse_feed(body, source=source)
+    room: Newsroom, body: bytes, source: str, fetched_at: datetime, content_type: str | None
+) -> tuple[list[IngestResult], str | None]:
+    """Store a feed's new entries; (one result per entry, why the feed is ill-formed or None)."""
+    await asyncio.to_thread(warm_up)  # the language model loads off the event loop
+    parsed = read_feed(body, source=source, content_type=content_type)
     semaphore = asyncio.Semaphore(TEASER_FETCH_CONCURRENCY)
 
     async def draft_of(entry: FeedEntry) -> ArticleDraft | IngestResult:
+        known = IngestResult(
+            input=entry.link or source,
+            status="duplicate",
+            title=entry.title or None,
+            feed=source,
+            entry=entry.id,
+            url=entry.link,
+            feed_problem=parsed.problem,
+        )
         if entry.link:
             existing = await room.store.article_by_url(entry.link)
             if existing is not None:
-                return IngestResult(
-                    input=entry.link,
-                    status="duplicate",
+                if entry.is_teaser and await room.store.page_retry(existing):
+                    return await _retry_page(room, entry, existing, parsed.title, source, known)
+                return replace(
+                    known,
                     article_id=existing,
                     reason=f"same URL as article {existing}",
-                    title=entry.title or None,
+                    kind="same URL",
                 )
         try:
             return await draft_of_entry(
                 entry,
-                feed_title=feed_title,
+                feed_title=parsed.title,
                 source=source,
                 policy=room.config.fetch,
                 fetched_at=fetched_at,
                 semaphore=semaphore,
             )
+        except IngestError as err:
+            err.feed, err.entry = source, entry.id
+            err.url, err.title = err.url or entry.link, err.title or entry.title or None
+            return replace(rejected_result(entry.link or source, err), feed_problem=parsed.problem)
         except BriefbotError as err:
-            return IngestResult(input=entry.link or source, status="rejected", reason=str(err))
+            return replace(known, status="rejected", reason=str(err))
 
-    drafts = await asyncio.gather(*(draft_of(e) for e in entries))
+    async def _retry_page(
+        room: Newsroom,
+        entry: FeedEntry,
+        existing: int,
+        feed_title: str | None,
+        source: str,
+        known: IngestResult,
+    ) -> ArticleDraft | IngestResult:
+        async with semaphore:
+            try:
+                draft = await draft_from_linked_page(
+                    entry,
+                    feed_title=feed_title,
+                    source=source,
+                    policy=room.config.fetch,
+                    fetched_at=fetched_at,
+                )
+                return replace(draft, feed_problem=parsed.problem)
+            except IngestError as err:
+                reason = str(err).removeprefix(f"{source} [{entry.id}]: ")
+                temporary = isinstance(err, FetchError) and err.temporary
+                if not temporary:
+                    await room.store.stop_page_retry(existing, reason)
+                again = "fetched again next poll" if temporary else "no more retries"
+                return replace(
+                    known,
+                    article_id=existing,
+                    reason=f"same URL as article {existing} (its page failed again: {reason}; "
+                    f"{again})",
+                    kind="same URL",
+                )
+
+    drafts = await asyncio.gather(*(draft_of(e) for e in parsed.entries))
     results: list[IngestResult] = []
-    # Stored one at a time, in feed order: story assignment depends on what came before.
+    # Stored in feed order, in one transaction (a savepoint per article): story assignment
+    # depends on what came before.
+    batch = [(d, d.url or d.source) for d in drafts if isinstance(d, ArticleDraft)]
+    try:
+        stored = iter(await room.store_drafts(batch) if batch else [])
+    except Exception as err:
+        log.exception("could not store the entries of %s", source)
+        stored = iter(
+            IngestResult(input=label, status="rejected", reason=f"could not store: {err}")
+            for _, label in batch
+        )
     for item in drafts:
-        if isinstance(item, IngestResult):
-            results.append(item)
-            continue
-        label = item.url or item.source
-        try:
-            results.append(await room.store_draft(item, label))
-        except BriefbotError as err:
-            results.append(IngestResult(input=label, status="rejected", reason=str(err)))
-        except Exception as err:
-            log.exception("could not store %s", label)
-            results.append(
-                IngestResult(input=label, status="rejected", reason=f"could not store: {err}")
-            )
-    return results
+        results.append(item if isinstance(item, IngestResult) else next(stored))
+    await room.record_outcomes(results)
+    return results, parsed.problem

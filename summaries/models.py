@@ -29,6 +29,15 @@ class ArticleDraft:
             (never invented).
         fetched_at: When briefbot read it.
         language: ISO 639-1 code when known.
+        place: Where the report was filed (from its dateline), when stated.
+        agency: The news agency of its dateline ("AP", "Reuters"), when stated.
+        feed: For a feed entry: the feed's source (URL or path).
+        entry: For a feed entry: its id.
+        from_feed: The text is the feed entry's own content (not its linked page's).
+        page_error: Why the linked page's text was not used (it failed), when it was not.
+        page_retry: The page failed for a reason that may pass: fetch it again on the next
+            poll, and let the page's fuller text replace the entry's.
+        feed_problem: The feed was ill-formed (what could be read was used): the reason.
     """
 
     text: str
@@ -40,6 +49,14 @@ class ArticleDraft:
     author: str | None = None
     published_at: datetime | None = None
     language: str | None = None
+    place: str | None = None
+    agency: str | None = None
+    feed: str | None = None
+    entry: str | None = None
+    from_feed: bool = False
+    page_error: str | None = None
+    page_retry: bool = False
+    feed_problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +76,11 @@ class Article:
     fingerprint: str
     story_id: int | None = None
     near_duplicate_of: int | None = None
+    place: str | None = None
+    agency: str | None = None
+    from_feed: bool = False
+    page_error: str | None = None
+    page_retry: bool = False
 
     @property
     def when(self) -> datetime:
@@ -89,7 +111,7 @@ class Sentence:
     text: str
 
 
-IngestStatus = Literal["stored", "duplicate", "rejected"]
+IngestStatus = Literal["stored", "updated", "duplicate", "rejected"]
 
 
 @dataclass(frozen=True)
@@ -98,11 +120,18 @@ class IngestResult:
 
     Attributes:
         input: What the user gave (path, URL, feed entry link, "stdin", "pasted").
-        status: stored, duplicate (of `article_id`) or rejected (with `reason`).
+        status: stored, updated (the linked page replaced a feed entry's text stored earlier
+            as `article_id`), duplicate (of `article_id`) or rejected (with `reason`).
         article_id: The stored article (stored) or the article it duplicates (duplicate).
         reason: One line saying why the input was rejected or what it duplicates.
         near_duplicate_of: For stored articles that are a syndicated copy of an earlier one.
         story_id: The story the article joined.
+        kind: Short category of the reason, for counts ("too short", "same URL", ...).
+        feed: For a feed entry: the feed's source.
+        entry: For a feed entry: its id.
+        url: The article's or entry's URL, when known.
+        feed_problem: The feed was ill-formed (what could be read was used): the reason.
+        note: Extra information on a stored article ("the feed entry's text: the page failed").
     """
 
     input: str
@@ -112,6 +141,12 @@ class IngestResult:
     near_duplicate_of: int | None = None
     story_id: int | None = None
     title: str | None = None
+    kind: str | None = None
+    feed: str | None = None
+    entry: str | None = None
+    url: str | None = None
+    feed_problem: str | None = None
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -224,6 +259,53 @@ class Feed:
     last_error: str | None = None
     created_at: datetime | None = None
     failing_since: datetime | None = None  # first failure of the current failing streak
+    warning: str | None = None  # the last poll read an ill-formed feed: why
+
+
+@dataclass(frozen=True)
+class FeedCounts:
+    """What became of a feed's entries (their latest outcome each).
+
+    Attributes:
+        stored: Entries stored as articles (upgraded ones included).
+        duplicate: Entries that duplicate a stored article.
+        skipped: Entries that could not be stored.
+        reasons: (reason kind, count) for duplicates and skipped entries, most frequent first.
+        from_feed: Stored entries whose text is the feed's own (their page failed or was not
+            needed); `retrying` of them wait for their page to be fetched again.
+    """
+
+    stored: int = 0
+    duplicate: int = 0
+    skipped: int = 0
+    reasons: tuple[tuple[str, int], ...] = ()
+    from_feed: int = 0
+    retrying: int = 0
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Where one article or URL went (`briefbot explain`).
+
+    Attributes:
+        query: What was asked (an article id or a URL).
+        article: The stored article, when there is one.
+        status: stored, duplicate, rejected, or unknown (never seen).
+        reason: Why it was skipped or what it duplicates.
+        duplicate_of: The stored article it duplicates.
+        source: The feed or input it came from, when recorded.
+        seen_at: When the outcome was recorded.
+        deliveries: (audience, delivery id, when) of every briefing that showed the article.
+    """
+
+    query: str
+    article: Article | None
+    status: str
+    reason: str | None = None
+    duplicate_of: int | None = None
+    source: str | None = None
+    seen_at: datetime | None = None
+    deliveries: tuple[tuple[str, int, datetime], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from summaries.digests import parse_hhmm
 from summaries.discrepancies import SourceText, discrepancies
 from summaries.errors import BriefbotError, IngestError, InvalidInput, NotFound
 from summaries.ingest.fetch import check_url
+from summaries.ingest.language import warm_up
 from summaries.ingest.sources import draft_from_bytes, draft_from_text, expand_inputs, read_input
 from summaries.models import (
     Article,
@@ -34,7 +35,9 @@ from summaries.models import (
     Citation,
     CitedSentence,
     Discrepancy,
+    Explanation,
     Feed,
+    FeedCounts,
     IngestResult,
     SearchHit,
     Sentence,
@@ -43,7 +46,7 @@ from summaries.models import (
     Subscription,
 )
 from summaries.novelty import select_update
-from summaries.store import NewArticle, Store, Writer
+from summaries.store import NewArticle, Store, Window, Writer
 from summaries.summarize import Candidate, summarize_candidates
 from summaries.text import (
     content_stems,
@@ -156,6 +159,7 @@ class Newsroom:
         Returns:
             One result per article found (a feed yields one per entry) or per rejected input.
         """
+        await asyncio.to_thread(warm_up)  # the language model loads off the event loop
         results: list[IngestResult] = []
         # Drafts are written in batches, one transaction each: committing every article on
         # its own rewrote the same index pages hundreds of times. A batch is small enough that
@@ -165,12 +169,15 @@ class Newsroom:
         async def flush() -> None:
             drafts = [p for p in pending if isinstance(p, tuple)]
             stored = iter(await self.store_drafts(drafts) if drafts else [])
+            done: list[IngestResult] = []
             for entry in pending:
                 result = entry if isinstance(entry, IngestResult) else next(stored)
-                results.append(result)
+                done.append(result)
                 if progress is not None:
                     progress(result)
             pending.clear()
+            await self.record_outcomes(done)
+            results.extend(done)
 
         for item in expand_inputs(list(inputs)):
             try:
@@ -186,7 +193,7 @@ class Newsroom:
                 if isinstance(out, ArticleDraft):
                     pending.append((out, out.url or item))
                 else:
-                    pending.append(IngestResult(input=item, status="rejected", reason=str(out)))
+                    pending.append(rejected_result(item, out))
             if sum(isinstance(p, tuple) for p in pending) >= WRITE_BATCH:
                 await flush()
         await flush()
@@ -202,6 +209,7 @@ class Newsroom:
         source: str = "pasted",
     ) -> IngestResult:
         """Ingest pasted text (Discord `/ingest text:`, the Python API)."""
+        await asyncio.to_thread(warm_up)
         try:
             draft = draft_from_text(
                 text, source=source, fetched_at=self.clock(), title=title, url=url, outlet=outlet
@@ -214,6 +222,7 @@ class Newsroom:
         self, data: bytes, *, filename: str, content_type: str | None = None
     ) -> IngestResult:
         """Ingest an uploaded file's bytes (text or HTML)."""
+        await asyncio.to_thread(warm_up)
         try:
             draft = draft_from_bytes(
                 data, source=filename, fetched_at=self.clock(), content_type=content_type
@@ -272,6 +281,22 @@ class Newsroom:
             return out
 
         return await self.store.write(write)
+
+    async def record_outcomes(self, results: Sequence[IngestResult]) -> None:
+        """Remember what became of feed entries and URLs, for counts and `explain`."""
+        rows = []
+        for r in results:
+            if r.feed is not None:
+                source, entry = r.feed, r.entry or r.url or r.input
+            elif _URL_INPUT.match(r.input):
+                source, entry = r.input, ""
+            else:
+                continue
+            rows.append(
+                (source, entry, r.url or (r.input if not entry else None), r.title, r.status,
+                 r.article_id, r.reason, r.kind)
+            )  # fmt: skip
+        await self.store.record_outcomes(rows, self.clock())
 
     # ================================================================== reading
 
@@ -333,17 +358,44 @@ class Newsroom:
             record: Record the delivery so the next "what is new" starts from it.
         """
         limit = max_stories or self.config.max_stories
-        if topic:
-            ids = await self.store.stories_matching(topic, limit)
-            if since is not None:
-                recent = {s.id for s in await self.store.stories(story_ids=ids, since=since)}
-                ids = [i for i in ids if i in recent]
-        else:
-            ids = [s.id for s in await self.store.stories(since=since, limit=limit)]
+        ids = await self._ranked_for_brief(audience, topic=topic, since=since, limit=limit)
         briefs = [
             await self._story_brief(i, audience, since=since, summary=True, words=None) for i in ids
         ]
         return await self._finish(audience, briefs, topic=topic, since=since, record=record)
+
+    async def _window(self, audience: str, since: datetime | None) -> Window:
+        """The articles that count as recent for `audience`: dated after `since` when given,
+        else arrived since its last briefing, else arrived in the last `default_since_hours`."""
+        if since is not None:
+            return Window(since, arrived=False)
+        last = await self.store.last_delivery(audience)
+        if last is not None:
+            return Window(last[1])
+        return Window(self.clock() - timedelta(hours=self.config.default_since_hours))
+
+    async def _ranked_for_brief(
+        self, audience: str, *, topic: str | None, since: datetime | None, limit: int
+    ) -> list[int]:
+        """The stories of a briefing, most significant first (see `Store.story_activity`).
+
+        A topic picks the stories (the best full-text matches), significance orders them.
+        Stories with coverage in the audience's window come first, by outlets, articles and
+        growth in the window; with no `since`, the rest of the briefing is filled with quiet
+        stories (the most recently updated ones, or the other matches of the topic), ranked
+        the same way over all their coverage.
+        """
+        pool = await self.store.stories_matching(topic, limit) if topic else None
+        window = await self._window(audience, since)
+        active = await self.store.story_activity(audience, window, limit=limit, among=pool)
+        ids = [a.story_id for a in active]
+        if since is not None or len(ids) >= limit:
+            return ids
+        if pool is None:
+            pool = [s.id for s in await self.store.stories(limit=limit * 4)]
+        quiet = [i for i in pool if i not in ids]
+        rest = await self.store.story_activity(audience, None, limit=len(quiet), among=quiet)
+        return ids + [a.story_id for a in rest][: limit - len(ids)]
 
     async def whats_new(
         self,
@@ -362,6 +414,10 @@ class Newsroom:
         was never briefed on, coverage older than `since` (default: `default_since_hours` ago)
         is the baseline.
 
+        Stories come most significant first (`Store.story_activity`): those the audience was
+        briefed on before and that moved, then by distinct outlets, articles and growth in the
+        window (since its last briefing; for an audience never briefed, dated after `since`).
+
         The answer is about as long as one story in full (`story_words`), shared among the
         stories with news, and each story gets at least `new_words`: when one story moved, its
         update is not cut to a briefing's length.
@@ -369,7 +425,7 @@ class Newsroom:
         Args:
             audience: Who asks ("channel:…", "user:…", "cli:…").
             topic: Only stories matching these words.
-            topics: Only stories matching any of these (a digest's topics), in topic order.
+            topics: Only stories matching any of these (a digest's topics).
             story_id: Only this story.
             since: Baseline for stories the audience was never briefed on.
             record: Record the delivery.
@@ -377,22 +433,23 @@ class Newsroom:
         effective_since = since or self.clock() - timedelta(hours=self.config.default_since_hours)
         limit = self.config.max_stories
         wanted = [t for t in (topic, *topics) if t]
+        last = await self.store.last_delivery(audience)
         if story_id is not None:
             ids = [await self.store.resolve_story(story_id)]
-        elif wanted:
-            ids = []
-            for words in wanted:
-                # only matching stories with coverage since the baseline can have anything new
-                matching = await self.store.stories_matching(words, 200)
-                recent = set(
-                    await self.store.stories_with_unseen(
-                        audience, effective_since, len(matching), among=matching
-                    )
-                )
-                ids += [i for i in matching if i in recent and i not in ids][: limit * 4]
         else:
-            ids = await self.store.stories_with_unseen(audience, effective_since, limit * 4)
-        last = await self.store.last_delivery(audience)
+            # only stories with coverage since the baseline can have anything new: since the
+            # last briefing, else dated after `since`; followed stories that moved come first
+            window = Window(last[1]) if last else Window(effective_since, arrived=False)
+            pool: list[int] | None = None
+            if wanted:
+                pool = []
+                for words in wanted:
+                    matching = await self.store.stories_matching(words, 200)
+                    pool += [i for i in matching if i not in pool]
+            active = await self.store.story_activity(
+                audience, window, limit=limit * 4, among=pool, followed_first=True
+            )
+            ids = [a.story_id for a in active]
         # an explicit `since` overrides the last briefing for stories never shown
         briefed_at = last[1] if last and since is None else None
         briefs: list[StoryBrief] = []
@@ -631,6 +688,66 @@ class Newsroom:
         """Followed feeds with their polling state."""
         return await self.store.feeds(audience)
 
+    async def feed_counts(self, feeds: Sequence[Feed]) -> dict[int, FeedCounts]:
+        """What became of each feed's entries: stored, duplicate, skipped with reasons."""
+        by_url = await self.store.feed_counts(sorted({f.url for f in feeds}))
+        return {f.id: by_url.get(f.url, FeedCounts()) for f in feeds}
+
+    async def explain(self, query: str) -> Explanation:
+        """Where an article or URL went: stored (in which story, shown to whom), a duplicate
+        of which article, or skipped and why.
+
+        Args:
+            query: An article id ("12", "#12") or a URL (a page, or a feed entry's link).
+
+        Raises:
+            NotFound: For an article id that does not exist.
+        """
+        text = query.strip()
+        if text.lstrip("#").isdigit():
+            article = await self.store.article(int(text.lstrip("#")))
+            found = await self.store.outcomes(article_id=article.id)
+            return await self._explained(text, article, found)
+        if not text:
+            raise InvalidInput("give an article id or a URL")
+        article_id = await self.store.article_by_url(text)
+        found = await self.store.outcomes(url=text)
+        if article_id is not None:
+            return await self._explained(text, await self.store.article(article_id), found)
+        if not found:
+            return Explanation(query=text, article=None, status="unknown")
+        source, _entry, _url, _title, status, other, reason, at = found[0]
+        original = await self.store.article(other) if other is not None else None
+        if status == "duplicate" and original is not None:
+            return Explanation(
+                query=text,
+                article=original,
+                status="duplicate",
+                reason=reason,
+                duplicate_of=original.id,
+                source=source,
+                seen_at=at,
+                deliveries=tuple(await self.store.article_deliveries(original.id)),
+            )
+        return Explanation(
+            query=text, article=None, status=status, reason=reason, source=source, seen_at=at
+        )
+
+    async def _explained(
+        self, query: str, article: Article, found: Sequence[tuple[object, ...]]
+    ) -> Explanation:
+        own = [o for o in found if o[4] in ("stored", "updated")]
+        source = str(own[0][0]) if own else None
+        seen = own[0][7] if own else None
+        return Explanation(
+            query=query,
+            article=article,
+            status="stored",
+            source=source,
+            seen_at=seen if isinstance(seen, datetime) else None,
+            deliveries=tuple(await self.store.article_deliveries(article.id)),
+        )
+
     def feed_is_broken(self, feed: Feed) -> bool:
         """True when a feed has been failing for longer than `feed_flag_after_s`."""
         if feed.failing_since is None:
@@ -822,6 +939,21 @@ def _fallback_title(text: str) -> str:
 
 
 _FP_RE = re.compile(r"[^\w]+", re.UNICODE)
+_URL_INPUT = re.compile(r"(?i)^https?://")
+
+
+def rejected_result(item: str, error: IngestError) -> IngestResult:
+    """The result of an input (or feed entry) that could not be read."""
+    return IngestResult(
+        input=item,
+        status="rejected",
+        reason=str(error),
+        kind=error.kind,
+        feed=error.feed,
+        entry=error.entry,
+        url=error.url,
+        title=error.title,
+    )
 
 
 def fingerprint(text: str) -> str:
@@ -862,23 +994,49 @@ def _write_article(
     now: datetime,
     rules: _stories.StoryRules,
 ) -> IngestResult:
-    """Write one article inside the current transaction (duplicate checks first)."""
+    """Write one article inside the current transaction (duplicate checks first).
+
+    A page whose URL is stored with a feed entry's own text (its page had failed) replaces that
+    text when it is longer: the article keeps its id and story ("updated").
+    """
     new = prepared.new
+    base = IngestResult(
+        input=label,
+        status="stored",
+        title=draft.title,
+        feed=draft.feed,
+        entry=draft.entry,
+        url=draft.url,
+        feed_problem=draft.feed_problem,
+    )
     if draft.url and (same := w.article_by_url(draft.url)) is not None:
-        return IngestResult(
-            input=label,
+        held = w.feed_text_words(same) if not draft.from_feed else None
+        other = w.article_by_fingerprint(new.fingerprint)
+        if held is not None and len(draft.text.split()) > held and other in (None, same):
+            w.upgrade_article(same, new)
+            return replace(
+                base,
+                status="updated",
+                article_id=same,
+                story_id=w.story_of(same),
+                reason="the linked page replaced the feed entry's text",
+            )
+        if held is not None:
+            w.end_page_retry(same)  # the page was read and brought nothing more
+        return replace(
+            base,
             status="duplicate",
             article_id=same,
             reason=f"same URL as article {same}",
-            title=draft.title,
+            kind="same URL",
         )
     if (same := w.article_by_fingerprint(new.fingerprint)) is not None:
-        return IngestResult(
-            input=label,
+        return replace(
+            base,
             status="duplicate",
             article_id=same,
             reason=f"same text as article {same}",
-            title=draft.title,
+            kind="same text",
         )
     original = _original_of(w, new)
     article_id = w.insert_article(new, near_duplicate_of=original)
@@ -897,15 +1055,20 @@ def _write_article(
             dated=draft.published_at is not None,
             now=now,
             rules=rules,
+            language=draft.language,
         )
-    return IngestResult(
-        input=label,
-        status="stored",
+    note = None
+    if draft.page_error:
+        note = f"the feed entry's own text: {draft.page_error}"
+        if draft.page_retry:
+            note += " (the page is fetched again on the next poll)"
+    return replace(
+        base,
         article_id=article_id,
         near_duplicate_of=original,
         story_id=story_id,
-        title=draft.title,
         reason=f"syndicated copy of article {original}" if original else None,
+        note=note,
     )
 
 
@@ -937,8 +1100,8 @@ def _prepare(draft: ArticleDraft) -> _Prepared:
     """CPU part of storing an article (runs in a worker thread)."""
     sentences = split_sentences(draft.text)
     if not sentences:
-        raise IngestError(f"{draft.source}: no sentences found in the text")
-    stems = [content_stems(s) for s in sentences]
+        raise IngestError(f"{draft.source}: no sentences found in the text", kind="no text")
+    stems = [content_stems(s, draft.language) for s in sentences]
     new = NewArticle(
         url=draft.url,
         source=draft.source,
@@ -953,6 +1116,11 @@ def _prepare(draft: ArticleDraft) -> _Prepared:
         simhash=simhash(draft.text),
         sentences=tuple((s, " ".join(st)) for s, st in zip(sentences, stems, strict=True)),
         sentence_hashes=tuple(sentence_hash(s) for s in sentences),
+        place=draft.place,
+        agency=draft.agency,
+        from_feed=draft.from_feed,
+        page_error=draft.page_error,
+        page_retry=draft.page_retry,
     )
-    terms = dict(_stories.article_terms(draft.title, stems, draft.text))
+    terms = dict(_stories.article_terms(draft.title, stems, draft.text, draft.language))
     return _Prepared(new=new, terms=terms)

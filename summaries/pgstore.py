@@ -43,7 +43,10 @@ from summaries.errors import BriefbotError, InvalidInput
 from summaries.sqldialect import ddl_to_postgres, statements, to_postgres
 from summaries.store import (
     _ARTICLE_COLS,
+    _ARTICLE_WIDTH,
     _FTS_WORD,
+    _LIVE_STORY,
+    _STORY_TITLE_COLS,
     MIGRATIONS,
     POSTGRES_EXTRA,
     Store,
@@ -318,7 +321,17 @@ class PostgresStore(Store):
             "ORDER BY hit.r DESC, a.id",
             (RANK_WEIGHTS, tsquery(query), tsquery(query), limit, tsquery(query)),
         )
-        return [(*r[:13], _ellipsis(r[1], r[13]), r[14]) for r in rows]
+        width = _ARTICLE_WIDTH
+        return [(*r[:width], _ellipsis(r[1], r[width]), r[width + 1]) for r in rows]
+
+    async def _title_rows(self, words: list[str], story_id: int, limit: int) -> list[Sequence[Any]]:
+        # the 'simple' configuration: title words as typed, lower-cased, no stemming
+        return await self._rows(
+            f"SELECT {_STORY_TITLE_COLS} FROM stories s WHERE "
+            "(to_tsvector('simple', s.title) @@ to_tsquery('simple', ?) OR s.id = ?) "
+            f"AND {_LIVE_STORY} ORDER BY s.id = ? DESC, s.last_seen DESC LIMIT ?",
+            (" & ".join(f"'{w}':*" for w in words), story_id, story_id, limit),
+        )
 
     async def _matching_stories(self, query: str, limit: int) -> list[int]:
         rows = await self._rows(

@@ -272,7 +272,9 @@ async def build_digest(
     room: Newsroom, audience: str, topics: Sequence[str], *, since: datetime | None
 ) -> Briefing:
     """What is new for `audience` (not recorded): all stories, or those matching any of
-    `topics` (in topic order, without repeats, capped at the configured number of stories)."""
+    `topics` (without repeats, capped at the configured number of stories), ranked as
+    `Newsroom.whats_new` ranks them: followed stories that moved first, then by outlets,
+    articles and growth since the baseline."""
     return await room.whats_new(audience, topics=topics, since=since, record=False)
 
 

@@ -9,7 +9,8 @@ transaction that records it.
 
 Migrations are appended to `MIGRATIONS` in SQLite syntax; PostgreSQL runs the same scripts
 through `ddl_to_postgres`, plus `POSTGRES_EXTRA[number]` where a migration needs something
-only PostgreSQL has (the tsvector column and GIN index standing in for FTS5).
+only PostgreSQL has (the tsvector column and GIN index standing in for FTS5), and SQLite adds
+`SQLITE_EXTRA[number]` for what only it has (FTS5 tables and their triggers).
 """
 
 from __future__ import annotations
@@ -32,13 +33,14 @@ from summaries.errors import InvalidInput, NotFound
 from summaries.models import (
     Article,
     Feed,
+    FeedCounts,
     SearchHit,
     Sentence,
     Story,
     Subscription,
     citation_label,
 )
-from summaries.sqldialect import statements, to_postgres, to_sqlite
+from summaries.sqldialect import to_postgres, to_sqlite
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +186,74 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
     ALTER TABLE deliveries ADD COLUMN claim_expires TEXT;
     """,
+    # 6: datelines as metadata; feed entries stored from their own text (and the page to fetch
+    # again); a story's language; ill-formed feeds flagged; what became of each feed entry and
+    # URL given (for per-feed counts and `briefbot explain`)
+    """
+    ALTER TABLE articles ADD COLUMN place TEXT;
+    ALTER TABLE articles ADD COLUMN agency TEXT;
+    ALTER TABLE articles ADD COLUMN from_feed INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE articles ADD COLUMN page_error TEXT;
+    ALTER TABLE articles ADD COLUMN page_retry INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE stories ADD COLUMN language TEXT;
+    ALTER TABLE feeds ADD COLUMN warning TEXT;
+    CREATE TABLE ingest_outcomes (
+        source TEXT NOT NULL,
+        entry TEXT NOT NULL,
+        url TEXT,
+        title TEXT,
+        status TEXT NOT NULL,
+        article_id INTEGER,
+        reason TEXT,
+        kind TEXT,
+        at TEXT NOT NULL,
+        PRIMARY KEY (source, entry)
+    );
+    CREATE INDEX ingest_outcomes_url ON ingest_outcomes(url);
+    CREATE INDEX ingest_outcomes_article ON ingest_outcomes(article_id);
+    """,
+    # 7: story titles by word prefix for autocomplete, one index look-up per keystroke (a
+    # LIKE '%…%' read every story): each backend's own index, in SQLITE_EXTRA / POSTGRES_EXTRA
+    "",
+    # 8: the stories each audience was briefed on (story ranking: a followed story that moved
+    # comes first in "what is new"), one row per (audience, story) for sent deliveries, kept
+    # through merges
+    """
+    CREATE TABLE audience_stories (
+        audience TEXT NOT NULL,
+        story_id INTEGER NOT NULL,
+        delivery_id INTEGER NOT NULL,
+        PRIMARY KEY (audience, story_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX audience_stories_story ON audience_stories(story_id);
+    INSERT INTO audience_stories (audience, story_id, delivery_id)
+        SELECT d.audience, da.story_id, MAX(d.id) FROM deliveries d
+        JOIN delivery_articles da ON da.delivery_id = d.id
+        WHERE d.state = 'sent'
+        GROUP BY d.audience, da.story_id;
+    """,
 )
+
+# SQLite-only statements appended to a migration (FTS5 tables and the triggers that keep them
+# in step; a trigger body keeps its semicolons: see `sqlite_statements`).
+SQLITE_EXTRA: dict[int, str] = {
+    7: """
+    CREATE VIRTUAL TABLE stories_fts USING fts5(
+        title, content='stories', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+    );
+    INSERT INTO stories_fts(stories_fts) VALUES ('rebuild');
+    CREATE TRIGGER stories_fts_insert AFTER INSERT ON stories BEGIN
+        INSERT INTO stories_fts(rowid, title) VALUES (new.id, new.title);
+    END;
+    CREATE TRIGGER stories_fts_delete AFTER DELETE ON stories BEGIN
+        INSERT INTO stories_fts(stories_fts, rowid, title) VALUES ('delete', old.id, old.title);
+    END;
+    CREATE TRIGGER stories_fts_rename AFTER UPDATE OF title ON stories BEGIN
+        INSERT INTO stories_fts(stories_fts, rowid, title) VALUES ('delete', old.id, old.title);
+        INSERT INTO stories_fts(rowid, title) VALUES (new.id, new.title);
+    END;
+    """,
+}
 
 
 # PostgreSQL-only statements appended to a migration (see `summaries.pgstore`).
@@ -195,6 +264,7 @@ POSTGRES_EXTRA: dict[int, str] = {
     ) STORED;
     CREATE INDEX articles_search ON articles USING GIN (search);
     """,
+    7: "CREATE INDEX stories_title_words ON stories USING GIN (to_tsvector('simple', title))",
 }
 
 
@@ -244,6 +314,11 @@ class NewArticle:
     simhash: int
     sentences: tuple[tuple[str, str], ...]  # (text, space-joined stems)
     sentence_hashes: tuple[int, ...] = ()  # `sentence_hash` of each sentence
+    place: str | None = None
+    agency: str | None = None
+    from_feed: bool = False
+    page_error: str | None = None
+    page_retry: bool = False
 
 
 @dataclass(frozen=True)
@@ -273,12 +348,45 @@ class StoryState:
     last_seen: datetime
     first_seen: datetime
     title_score: float
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class Window:
+    """The articles that count as recent for an audience: those that arrived (were fetched)
+    at or after `start`, or with `arrived=False` those dated (published, else fetched) then."""
+
+    start: datetime
+    arrived: bool = True
+
+
+@dataclass(frozen=True)
+class StoryActivity:
+    """A story's coverage in a window (`Store.story_activity`)."""
+
+    story_id: int
+    outlets: int  # distinct outlets of its original articles in the window (unknown: one)
+    articles: int  # its original articles in the window
+    arrived: int  # its articles in the window, syndicated copies included
+    total: int  # all its articles, syndicated copies included
+    latest: datetime  # its latest original coverage in the window
+    followed: bool  # the audience was briefed on it before
+
+    @property
+    def growth(self) -> float:
+        """The share of the story that is in the window (1.0: a story new in the window)."""
+        return self.arrived / max(self.total, 1)
 
 
 _ARTICLE_COLS = (
     "id, text, title, source, fetched_at, url, outlet, author, published_at, language, "
-    "fingerprint, story_id, near_duplicate_of"
+    "fingerprint, story_id, near_duplicate_of, place, agency, from_feed, page_error, page_retry"
 )
+_ARTICLE_WIDTH = len(_ARTICLE_COLS.split(","))
+
+
+_STORY_TITLE_COLS = "s.id, s.title, s.article_count, s.first_seen, s.last_seen"
+_LIVE_STORY = "s.merged_into IS NULL AND s.article_count > 0"
 
 
 def _article(row: Sequence[Any]) -> Article:
@@ -296,6 +404,11 @@ def _article(row: Sequence[Any]) -> Article:
         fingerprint=row[10],
         story_id=row[11],
         near_duplicate_of=row[12],
+        place=row[13],
+        agency=row[14],
+        from_feed=bool(row[15]),
+        page_error=row[16],
+        page_retry=bool(row[17]),
     )
 
 
@@ -408,6 +521,11 @@ class Store:
         """Story ids (maybe merged) of full-text matches, best first."""
         raise NotImplementedError
 
+    async def _title_rows(self, words: list[str], story_id: int, limit: int) -> list[Sequence[Any]]:
+        """`_STORY_TITLE_COLS` of live stories with a title word starting with each of
+        `words` (lower case), or with id `story_id` (that one first), most recent first."""
+        raise NotImplementedError
+
     async def resolve_story(self, story_id: int) -> int:
         """Follow merges to the live story; NotFound when the id never existed."""
         seen = 0
@@ -506,13 +624,36 @@ class Store:
         return {k: tuple(dict.fromkeys(v)) for k, v in labels.items()}
 
     async def story_titles(self, prefix: str, limit: int) -> list[Story]:
-        like = f"%{_escape_like(prefix)}%"
-        rows = await self._rows(
-            "SELECT id FROM stories WHERE merged_into IS NULL AND article_count > 0 AND "
-            "(title LIKE ? ESCAPE '\\' OR CAST(id AS TEXT) = ?) ORDER BY last_seen DESC LIMIT ?",
-            (like, prefix.strip(), limit),
+        """Live stories for autocomplete, in one statement: the most recent ones when nothing
+        usable was typed, else those whose title has words starting with each typed word, or
+        whose id is the typed number (that one first), most recent first.
+
+        Autocomplete shows ids and titles only, so `outlets` is left empty here.
+        """
+        words = _FTS_WORD.findall(prefix.lower())
+        if words:
+            typed = prefix.strip().lstrip("#")
+            story_id = int(typed) if typed.isdigit() and len(typed) < 19 else -1
+            rows = await self._title_rows(words, story_id, limit)
+        else:
+            rows = await self._recent_title_rows(limit)
+        return [
+            Story(
+                id=int(r[0]),
+                title=r[1],
+                article_count=int(r[2]),
+                first_seen=_need(r[3]),
+                last_seen=_need(r[4]),
+            )
+            for r in rows
+        ]
+
+    async def _recent_title_rows(self, limit: int) -> list[Sequence[Any]]:
+        return await self._rows(
+            f"SELECT {_STORY_TITLE_COLS} FROM stories s WHERE {_LIVE_STORY} "
+            "ORDER BY s.last_seen DESC LIMIT ?",
+            (limit,),
         )
-        return await self.stories(story_ids=[int(r[0]) for r in rows], limit=limit)
 
     async def story_articles(self, story_id: int) -> list[Article]:
         """Articles of a story, oldest first (syndicated copies included)."""
@@ -576,7 +717,11 @@ class Store:
 
     async def search(self, query: str, limit: int) -> list[SearchHit]:
         rows = await self._search_rows(query, limit)
-        return [SearchHit(article=_article(r[:13]), snippet=r[13], rank=float(r[14])) for r in rows]
+        width = _ARTICLE_WIDTH
+        return [
+            SearchHit(article=_article(r[:width]), snippet=r[width], rank=float(r[width + 1]))
+            for r in rows
+        ]
 
     # ------------------------------------------------------------------ deliveries
 
@@ -630,6 +775,7 @@ class Store:
                 "VALUES (?,?,?,?)",
                 [(delivery_id, s, st, k) for s, st, k in sentences],
             )
+            w.follow(delivery_id)
 
         return await self.write(unit)
 
@@ -686,10 +832,15 @@ class Store:
 
     async def finish_delivery(self, delivery_id: int, state: str) -> None:
         """Mark a claimed delivery "sent" (its content now counts as shown) or "failed"."""
-        await self._execute(
-            "UPDATE deliveries SET state = ?, claim_expires = NULL WHERE id = ?",
-            (state, delivery_id),
-        )
+
+        def unit(w: Writer) -> None:
+            w.execute(
+                "UPDATE deliveries SET state = ?, claim_expires = NULL WHERE id = ?",
+                (state, delivery_id),
+            )
+            w.follow(delivery_id)
+
+        await self.write(unit)
 
     async def delivery_state(self, subscription_id: int, scheduled_for: datetime) -> str | None:
         """ "pending", "sent" or "failed" for a digest slot; None when nobody claimed it."""
@@ -760,45 +911,85 @@ class Store:
         )
         return {int(r[0]): int(r[1]) for r in rows}
 
-    async def stories_with_unseen(
+    async def story_activity(
         self,
-        audience: str,
-        since: datetime | None,
+        audience: str | None,
+        window: Window | None,
+        *,
         limit: int,
         among: Sequence[int] | None = None,
-    ) -> list[int]:
-        """Live stories with coverage this audience has not been briefed on, newest first.
+        followed_first: bool = False,
+    ) -> list[StoryActivity]:
+        """Live stories with coverage in `window`, most significant first.
 
-        With an earlier briefing: articles that arrived after it. Without one: articles dated
-        after `since` (all articles when `since` is None).
+        Per story: distinct outlets among its original articles in the window (articles with
+        no known outlet count as one outlet together: they may all come from one), original
+        articles in the window, its growth (the share of all its articles, syndicated copies
+        included, that is in the window) and whether `audience` was briefed on it before. A
+        story whose only articles in the window are syndicated copies did not move. Order:
+        (followed first, with `followed_first`), outlets, articles, growth (the share of the
+        story that is in the window), latest coverage, id; all descending.
+
+        Args:
+            audience: Whose briefings say which stories are followed (None: none are).
+            window: Which articles count; None counts all of them (then `among` is required).
+            limit: Stories returned at most.
+            among: Only these stories.
+            followed_first: Put stories the audience was briefed on before first.
         """
-        last = await self.last_delivery(audience)
-        if last is not None:
-            # ">=": an article stored in the same second as the briefing may have missed it;
-            # articles that were shown are filtered out by the caller anyway
+        params: list[Any] = []
+        if window is None:
+            if among is None:
+                raise ValueError("story_activity over all coverage needs `among`")
+            source = "articles WHERE 1 = 1"
+        elif window.arrived:
+            # ">=": an article stored in the same second as a briefing may have missed it
             source = "articles INDEXED BY articles_fetched WHERE fetched_at >= ?"
-            params: list[Any] = [to_iso(last[1])]
-        elif since is not None:
+            params.append(to_iso(window.start))
+        else:
             source = (
                 "articles INDEXED BY articles_when WHERE COALESCE(published_at, fetched_at) >= ?"
             )
-            params = [to_iso(since)]
-        else:
-            source, params = "articles WHERE TRUE", []
+            params.append(to_iso(window.start))
         restrict = ""
         if among is not None:
             if not among:
                 return []
             restrict = f" AND story_id IN ({','.join('?' * len(among))})"
-        # the time index picks the few recent rows; grouping them by story is then cheap
+            params.extend(among)
+        followed = "followed DESC, " if followed_first else ""
+        # the time index picks the window's rows, grouped by story first; then one key
+        # lookup per story for its size and whether the audience follows it
         rows = await self._rows(
-            "SELECT story_id, MAX(w) AS latest FROM ("
-            f"  SELECT story_id, COALESCE(published_at, fetched_at) AS w FROM {source} "
-            f"  AND story_id IS NOT NULL AND near_duplicate_of IS NULL{restrict}"
-            ") AS recent GROUP BY story_id ORDER BY latest DESC LIMIT ?",
-            (*params, *(among or ()), limit),
+            "SELECT g.story_id, g.outlets, g.articles, g.arrived, s.article_count, g.latest, "
+            "CASE WHEN f.story_id IS NULL THEN 0 ELSE 1 END AS followed FROM ("
+            "  SELECT story_id, COUNT(DISTINCT CASE WHEN original = 1 THEN outlet END) "
+            "    + MAX(CASE WHEN original = 1 AND outlet IS NULL THEN 1 ELSE 0 END) AS outlets, "
+            "    SUM(original) AS articles, COUNT(*) AS arrived, "
+            "    MAX(CASE WHEN original = 1 THEN at END) AS latest "
+            "  FROM ("
+            "    SELECT story_id, outlet, COALESCE(published_at, fetched_at) AS at, "
+            "      CASE WHEN near_duplicate_of IS NULL THEN 1 ELSE 0 END AS original "
+            f"    FROM {source} AND story_id IS NOT NULL{restrict}"
+            "  ) w GROUP BY story_id"
+            ") g JOIN stories s ON s.id = g.story_id AND s.merged_into IS NULL "
+            "LEFT JOIN audience_stories f ON f.audience = ? AND f.story_id = g.story_id "
+            f"WHERE g.articles > 0 ORDER BY {followed}g.outlets DESC, g.articles DESC, "
+            "g.arrived * 1.0 / s.article_count DESC, g.latest DESC, g.story_id DESC LIMIT ?",
+            (*params, audience, limit),
         )
-        return await self.resolve_stories([int(r[0]) for r in rows])
+        return [
+            StoryActivity(
+                story_id=int(r[0]),
+                outlets=int(r[1]),
+                articles=int(r[2]),
+                arrived=int(r[3]),
+                total=int(r[4]),
+                latest=_need(r[5]),
+                followed=bool(r[6]),
+            )
+            for r in rows
+        ]
 
     async def delivery_count(self, audience: str | None = None) -> int:
         sql, params = "SELECT COUNT(*) FROM deliveries", ()
@@ -858,7 +1049,7 @@ class Store:
     async def _feeds_where(self, where: str, params: tuple[Any, ...]) -> list[Feed]:
         rows = await self._rows(
             "SELECT id, url, audience, interval_s, etag, last_modified, next_poll_at, "
-            "last_polled_at, last_ok_at, failures, last_error, created_at, failing_since "
+            "last_polled_at, last_ok_at, failures, last_error, created_at, failing_since, warning "
             f"FROM feeds WHERE {where} ORDER BY id",
             params,
         )
@@ -877,6 +1068,7 @@ class Store:
                 last_error=r[10],
                 created_at=from_iso(r[11]),
                 failing_since=from_iso(r[12]),
+                warning=r[13],
             )
             for r in rows
         ]
@@ -894,13 +1086,20 @@ class Store:
         error: str | None,
         etag: str | None,
         last_modified: str | None,
+        warning: str | None = None,
+        not_modified: bool = False,
     ) -> None:
-        """Record a poll's outcome: success resets the failure count, failure increments it."""
+        """Record a poll's outcome: success resets the failure count, failure increments it.
+
+        `warning` (why the feed read was ill-formed) replaces the last one after a successful
+        read; a 304 answer (`not_modified`) keeps it.
+        """
         if ok:
             await self._execute(
                 "UPDATE feeds SET last_polled_at = ?, next_poll_at = ?, last_ok_at = ?, "
                 "failures = 0, last_error = NULL, failing_since = NULL, "
-                "etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified) "
+                "etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified), "
+                "warning = CASE WHEN ? = 1 THEN warning ELSE ? END "
                 "WHERE id = ?",
                 (
                     to_iso(polled_at),
@@ -908,6 +1107,8 @@ class Store:
                     to_iso(polled_at),
                     etag,
                     last_modified,
+                    int(not_modified),
+                    warning,
                     feed_id,
                 ),
             )
@@ -917,6 +1118,112 @@ class Store:
                 "last_error = ?, failing_since = COALESCE(failing_since, ?) WHERE id = ?",
                 (to_iso(polled_at), to_iso(next_poll_at), error, to_iso(polled_at), feed_id),
             )
+
+    # ------------------------------------------------------------------ ingest outcomes
+
+    async def record_outcomes(self, rows: Sequence[tuple[Any, ...]], now: datetime) -> None:
+        """Remember what became of feed entries and URLs (the latest outcome of each).
+
+        Args:
+            rows: (source, entry, url, title, status, article_id, reason, kind) each; `entry`
+                is "" for a URL given on its own.
+            now: When.
+        """
+        if not rows:
+            return
+        stamped = [(*r, to_iso(now)) for r in rows]
+        await self.write(
+            lambda w: w.executemany(
+                "INSERT INTO ingest_outcomes (source, entry, url, title, status, article_id, "
+                "reason, kind, at) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (source, entry) DO "
+                "UPDATE SET url = excluded.url, title = excluded.title, status = excluded.status, "
+                "article_id = excluded.article_id, reason = excluded.reason, "
+                "kind = excluded.kind, at = excluded.at",
+                stamped,
+            )
+        )
+
+    async def feed_counts(self, sources: Sequence[str]) -> dict[str, FeedCounts]:
+        """Per feed source: stored, duplicate and skipped entries with the reasons."""
+        if not sources:
+            return {}
+        marks = ",".join("?" * len(sources))
+        tallies: dict[str, dict[str, int]] = {}
+        reasons: dict[str, dict[str, int]] = {}
+        for source, status, kind, n in await self._rows(
+            f"SELECT source, status, kind, COUNT(*) FROM ingest_outcomes WHERE source IN ({marks}) "
+            "AND entry <> '' GROUP BY source, status, kind",
+            sources,
+        ):
+            bucket = {"stored": "stored", "updated": "stored", "duplicate": "duplicate"}.get(
+                status, "skipped"
+            )
+            tally = tallies.setdefault(source, {})
+            tally[bucket] = tally.get(bucket, 0) + int(n)
+            if bucket != "stored":
+                found = reasons.setdefault(source, {})
+                label = kind or ("duplicate" if bucket == "duplicate" else "other")
+                found[label] = found.get(label, 0) + int(n)
+        from_feed: dict[str, tuple[int, int]] = {}
+        for source, n, retrying in await self._rows(
+            f"SELECT o.source, COUNT(*), SUM(a.page_retry) FROM ingest_outcomes o "
+            f"JOIN articles a ON a.id = o.article_id WHERE o.source IN ({marks}) "
+            "AND o.entry <> '' AND o.status IN ('stored', 'updated') AND a.from_feed = 1 "
+            "GROUP BY o.source",
+            sources,
+        ):
+            from_feed[source] = (int(n), int(retrying or 0))
+        out: dict[str, FeedCounts] = {}
+        for source in sources:
+            tally = tallies.get(source, {})
+            ordered = sorted(reasons.get(source, {}).items(), key=lambda kv: (-kv[1], kv[0]))
+            out[source] = FeedCounts(
+                stored=tally.get("stored", 0),
+                duplicate=tally.get("duplicate", 0),
+                skipped=tally.get("skipped", 0),
+                reasons=tuple(ordered),
+                from_feed=from_feed.get(source, (0, 0))[0],
+                retrying=from_feed.get(source, (0, 0))[1],
+            )
+        return out
+
+    async def outcomes(
+        self, *, url: str | None = None, article_id: int | None = None
+    ) -> list[tuple[str, str, str | None, str | None, str, int | None, str | None, datetime]]:
+        """Recorded outcomes for a URL or an article, latest first: (source, entry, url,
+        title, status, article_id, reason, at)."""
+        params: tuple[Any, ...]
+        if url is not None:
+            where, params = "url = ?", (url,)
+        else:
+            where, params = "article_id = ?", (article_id,)
+        rows = await self._rows(
+            "SELECT source, entry, url, title, status, article_id, reason, at "
+            f"FROM ingest_outcomes WHERE {where} ORDER BY at DESC, source LIMIT 20",
+            params,
+        )
+        return [(r[0], r[1], r[2], r[3], r[4], r[5], r[6], _need(r[7])) for r in rows]
+
+    async def article_deliveries(self, article_id: int) -> list[tuple[str, int, datetime]]:
+        """Every briefing that showed the article: (audience, delivery id, when), oldest first."""
+        rows = await self._rows(
+            "SELECT d.audience, d.id, d.created_at FROM delivery_articles da "
+            "JOIN deliveries d ON d.id = da.delivery_id WHERE da.article_id = ? "
+            "AND d.state = 'sent' ORDER BY d.id",
+            (article_id,),
+        )
+        return [(r[0], int(r[1]), _need(r[2])) for r in rows]
+
+    async def stop_page_retry(self, article_id: int, error: str) -> None:
+        """The page of a feed-text article failed for good: stop fetching it again."""
+        await self._execute(
+            "UPDATE articles SET page_retry = 0, page_error = ? WHERE id = ?", (error, article_id)
+        )
+
+    async def page_retry(self, article_id: int) -> bool:
+        """Whether the article holds a feed entry's text whose page should be fetched again."""
+        row = await self._row("SELECT page_retry FROM articles WHERE id = ?", (article_id,))
+        return bool(row and row[0])
 
     # ------------------------------------------------------------------ subscriptions
 
@@ -1007,9 +1314,12 @@ class SqliteStore(Store):
         # writer and beside each other), so a Discord autocomplete never queues behind an
         # ingest batch or another user's briefing. An in-memory database exists only on its
         # own connection, so there the writer serves reads too.
+        # One more connection is kept for quick look-ups (autocomplete): they never queue
+        # behind the statements of briefings being built.
         self._reader_count = readers if self.path != ":memory:" else 0
         self._readers: list[aiosqlite.Connection] = []
         self._idle: asyncio.Queue[aiosqlite.Connection] | None = None
+        self._quick: asyncio.Queue[aiosqlite.Connection] | None = None
 
     async def open(self) -> SqliteStore:
         """Open the file (creating it), switch on WAL and foreign keys, apply migrations."""
@@ -1034,14 +1344,15 @@ class SqliteStore(Store):
             await self._db.execute("PRAGMA busy_timeout=10000")
             await self._migrate()
             idle: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
-            for _ in range(self._reader_count):
+            quick: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+            for n in range(self._reader_count + 1 if self._reader_count else 0):
                 reader = await aiosqlite.connect(self.path, isolation_level=None)
                 self._readers.append(reader)
                 await reader.execute("PRAGMA query_only=ON")
                 await reader.execute("PRAGMA cache_size=-16384")
                 await reader.execute("PRAGMA busy_timeout=10000")
-                idle.put_nowait(reader)
-            self._idle = idle
+                (quick if n == self._reader_count else idle).put_nowait(reader)
+            self._idle, self._quick = idle, quick
         except Exception:
             await self.close()
             raise
@@ -1049,7 +1360,7 @@ class SqliteStore(Store):
 
     async def close(self) -> None:
         """Close every connection (idempotent)."""
-        readers, self._readers, self._idle = self._readers, [], None
+        readers, self._readers, self._idle, self._quick = self._readers, [], None, None
         for reader in readers:
             await reader.close()
         if self._db is not None:
@@ -1074,7 +1385,7 @@ class SqliteStore(Store):
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             await self.db.execute("BEGIN IMMEDIATE")
             try:
-                for statement in statements(script):
+                for statement in sqlite_statements(script + ";" + SQLITE_EXTRA.get(number, "")):
                     await self.db.execute(statement)
                 await self.db.execute(f"PRAGMA user_version={number}")
                 await self.db.execute("COMMIT")
@@ -1090,25 +1401,54 @@ class SqliteStore(Store):
     # ------------------------------------------------------------------ reading
 
     @asynccontextmanager
-    async def _reading(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A read connection for one statement or a few consistent ones."""
-        if self._idle is None or not self._readers:
+    async def _reading(self, quick: bool = False) -> AsyncIterator[aiosqlite.Connection]:
+        """A read connection: one of the pool, or the one kept for `quick` look-ups."""
+        pool = self._quick if quick else self._idle
+        if pool is None or not self._readers:
             yield self.db
             return
-        conn = await self._idle.get()
+        conn = await pool.get()
         try:
             yield conn
         finally:
-            self._idle.put_nowait(conn)
+            pool.put_nowait(conn)
 
-    async def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
-        async with self._reading() as conn, conn.execute(to_sqlite(sql), tuple(params)) as cur:
-            return list(await cur.fetchall())
+    async def _rows(
+        self, sql: str, params: Sequence[Any] = (), *, quick: bool = False
+    ) -> list[Sequence[Any]]:
+        """All rows of one read statement, run and fetched in one trip to the connection's
+        thread (aiosqlite's execute, fetchall and close are three), so under load a connection
+        is held for the query, not for three waits on a busy event loop. `quick`: a short
+        look-up that must answer at once (autocomplete), on the connection kept for those."""
+        async with self._reading(quick) as conn:
+            rows: list[Sequence[Any]] = await conn._execute(
+                _fetch_all, conn._conn, to_sqlite(sql), tuple(params)
+            )
+            return rows
 
     async def _row(self, sql: str, params: Sequence[Any] = ()) -> Sequence[Any] | None:
-        async with self._reading() as conn, conn.execute(to_sqlite(sql), tuple(params)) as cur:
-            row: Sequence[Any] | None = await cur.fetchone()
+        async with self._reading() as conn:
+            row: Sequence[Any] | None = await conn._execute(
+                _fetch_one, conn._conn, to_sqlite(sql), tuple(params)
+            )
             return row
+
+    async def _recent_title_rows(self, limit: int) -> list[Sequence[Any]]:
+        return await self._rows(
+            f"SELECT {_STORY_TITLE_COLS} FROM stories s WHERE {_LIVE_STORY} "
+            "ORDER BY s.last_seen DESC LIMIT ?",
+            (limit,),
+            quick=True,
+        )
+
+    async def _title_rows(self, words: list[str], story_id: int, limit: int) -> list[Sequence[Any]]:
+        return await self._rows(
+            f"SELECT {_STORY_TITLE_COLS} FROM stories s WHERE s.id IN "
+            "(SELECT rowid FROM stories_fts WHERE stories_fts MATCH ? UNION SELECT ?) "
+            f"AND {_LIVE_STORY} ORDER BY s.id = ? DESC, s.last_seen DESC LIMIT ?",
+            (" ".join(f'"{w}"*' for w in words), story_id, story_id, limit),
+            quick=True,
+        )
 
     # ------------------------------------------------------------------ writing
 
@@ -1260,8 +1600,110 @@ class Writer:
             out.append((int(article_id), int(shared), int(total or 0)))
         return out
 
+    def follow(self, delivery_id: int) -> None:
+        """If the delivery was sent, its audience now follows the stories it showed."""
+        self.execute(
+            "INSERT INTO audience_stories (audience, story_id, delivery_id) "
+            "SELECT d.audience, da.story_id, d.id FROM deliveries d "
+            "JOIN delivery_articles da ON da.delivery_id = d.id "
+            "WHERE d.id = ? AND d.state = 'sent' GROUP BY d.audience, da.story_id, d.id "
+            "ON CONFLICT (audience, story_id) DO UPDATE SET delivery_id = excluded.delivery_id "
+            "WHERE excluded.delivery_id > audience_stories.delivery_id",
+            (delivery_id,),
+        )
+
     def story_of(self, article_id: int) -> int | None:
         return self._one("SELECT story_id FROM articles WHERE id = ?", (article_id,))
+
+    def feed_text_words(self, article_id: int) -> int | None:
+        """For an article holding a feed entry's own text: its length in words; else None."""
+        row = self.execute(
+            "SELECT from_feed, text FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
+        if row is None or not row[0]:
+            return None
+        return len(str(row[1]).split())
+
+    def end_page_retry(self, article_id: int) -> None:
+        """The page was read again but brought no more text: stop fetching it."""
+        self.execute("UPDATE articles SET page_retry = 0 WHERE id = ?", (article_id,))
+
+    def upgrade_article(self, article_id: int, new: NewArticle) -> None:
+        """Replace a feed entry's text stored as `article_id` by its page's fuller text.
+
+        The article keeps its id, story and delivery records: a sentence that a briefing showed
+        keeps its id when the page has it too; one the page does not have is dropped from the
+        record of what was shown (the article itself still counts as shown).
+        """
+        old = self.execute(
+            "SELECT title, text FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
+        if self.dialect == "sqlite":  # PostgreSQL indexes a generated tsvector column
+            self.execute(
+                "INSERT INTO articles_fts (articles_fts, rowid, title, text) "
+                "VALUES ('delete',?,?,?)",
+                (article_id, old[0], old[1]),
+            )
+        title = new.title or old[0]
+        self.execute(
+            "UPDATE articles SET text = ?, title = ?, source = ?, "
+            "author = COALESCE(author, ?), published_at = COALESCE(published_at, ?), "
+            "language = COALESCE(?, language), place = COALESCE(place, ?), "
+            "agency = COALESCE(agency, ?), fingerprint = ?, band0 = ?, band1 = ?, band2 = ?, "
+            "band3 = ?, simhash = ?, from_feed = 0, page_error = NULL, page_retry = 0 "
+            "WHERE id = ?",
+            (
+                new.text,
+                title,
+                new.source,
+                new.author,
+                to_iso(new.published_at),
+                new.language,
+                new.place,
+                new.agency,
+                new.fingerprint,
+                *_bands(new.simhash),
+                _signed(new.simhash),
+                article_id,
+            ),
+        )
+        shown = {
+            int(r[0]): r[1]
+            for r in self.execute(
+                "SELECT s.id, s.hash FROM sentences s WHERE s.article_id = ? AND EXISTS "
+                "(SELECT 1 FROM delivery_sentences d WHERE d.sentence_id = s.id)",
+                (article_id,),
+            ).fetchall()
+        }
+        keep = {h: i for i, h in shown.items() if h is not None}
+        # park the old rows out of the way of the new positions
+        self.execute(
+            "UPDATE sentences SET position = -1 - position WHERE article_id = ?", (article_id,)
+        )
+        hashes = new.sentence_hashes or (None,) * len(new.sentences)
+        for position, ((text, stems), h) in enumerate(zip(new.sentences, hashes, strict=True)):
+            reuse = keep.pop(h, None) if h is not None else None
+            if reuse is not None:
+                self.execute(
+                    "UPDATE sentences SET position = ?, text = ?, stems = ? WHERE id = ?",
+                    (position, text, stems, reuse),
+                )
+            else:
+                self.execute(
+                    "INSERT INTO sentences (article_id, position, text, stems, hash) "
+                    "VALUES (?,?,?,?,?)",
+                    (article_id, position, text, stems, h),
+                )
+        gone = list(keep.values())
+        for chunk in _chunks(gone, 500):
+            marks = ",".join("?" * len(chunk))
+            self.execute(f"DELETE FROM delivery_sentences WHERE sentence_id IN ({marks})", chunk)
+        self.execute("DELETE FROM sentences WHERE article_id = ? AND position < 0", (article_id,))
+        if self.dialect == "sqlite":
+            self.execute(
+                "INSERT INTO articles_fts (rowid, title, text) VALUES (?,?,?)",
+                (article_id, title, new.text),
+            )
 
     # articles
 
@@ -1271,7 +1713,8 @@ class Writer:
             self._one(
                 "INSERT INTO articles (url, source, outlet, title, author, published_at, "
                 "fetched_at, language, text, fingerprint, band0, band1, band2, band3, simhash, "
-                "near_duplicate_of) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+                "near_duplicate_of, place, agency, from_feed, page_error, page_retry) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
                 (
                     new.url,
                     new.source,
@@ -1286,6 +1729,11 @@ class Writer:
                     *_bands(new.simhash),
                     _signed(new.simhash),
                     near_duplicate_of,
+                    new.place,
+                    new.agency,
+                    int(new.from_feed),
+                    new.page_error,
+                    int(new.page_retry),
                 ),
             )
         )
@@ -1365,7 +1813,7 @@ class Writer:
             return []
         marks = ",".join("?" * len(story_ids))
         rows = self.execute(
-            f"SELECT id, centroid, article_count, last_seen, first_seen, title_score "
+            f"SELECT id, centroid, article_count, last_seen, first_seen, title_score, language "
             f"FROM stories WHERE id IN ({marks}) AND merged_into IS NULL",
             tuple(story_ids),
         ).fetchall()
@@ -1377,6 +1825,7 @@ class Writer:
                 last_seen=_need(r[3]),
                 first_seen=_need(r[4]),
                 title_score=float(r[5]),
+                language=r[6],
             )
             for r in rows
         }
@@ -1391,12 +1840,13 @@ class Writer:
         created_at: datetime,
         centroid: dict[str, float],
         title_score: float,
+        language: str | None = None,
     ) -> int:
         story_id = int(
             self._one(
                 "INSERT INTO stories (title, title_article_id, title_score, created_at, "
-                "first_seen, last_seen, article_count, centroid) VALUES (?,?,?,?,?,?,1,?) "
-                "RETURNING id",
+                "first_seen, last_seen, article_count, centroid, language) "
+                "VALUES (?,?,?,?,?,?,1,?,?) RETURNING id",
                 (
                     title,
                     article_id,
@@ -1405,6 +1855,7 @@ class Writer:
                     to_iso(when),
                     to_iso(when),
                     json.dumps(centroid),
+                    language,
                 ),
             )
         )
@@ -1449,6 +1900,15 @@ class Writer:
         """Move every article (and delivery record) of `gone` into `keep`."""
         for table in ("articles", "delivery_articles", "delivery_sentences"):
             self.execute(f"UPDATE {table} SET story_id = ? WHERE story_id = ?", (keep.id, gone.id))
+        # an audience briefed on either story follows the merged one
+        self.execute(
+            "INSERT INTO audience_stories (audience, story_id, delivery_id) "
+            "SELECT audience, ?, delivery_id FROM audience_stories WHERE story_id = ? "
+            "ON CONFLICT (audience, story_id) DO UPDATE SET delivery_id = excluded.delivery_id "
+            "WHERE excluded.delivery_id > audience_stories.delivery_id",
+            (keep.id, gone.id),
+        )
+        self.execute("DELETE FROM audience_stories WHERE story_id = ?", (gone.id,))
         self.execute(
             "UPDATE stories SET merged_into = ?, article_count = 0 WHERE id = ?", (keep.id, gone.id)
         )
@@ -1488,13 +1948,36 @@ class Writer:
         )
 
 
+def sqlite_statements(script: str) -> list[str]:
+    """A SQLite script as single statements (a trigger body keeps its inner semicolons)."""
+    out: list[str] = []
+    pending = ""
+    for part in script.split(";"):
+        pending += part + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                out.append(pending.strip().rstrip(";").strip())
+            pending = ""
+    if pending.strip(" \n;"):
+        out.append(pending.strip().rstrip(";").strip())
+    return out
+
+
+def _fetch_all(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> list[Any]:
+    return conn.execute(sql, params).fetchall()
+
+
+def _fetch_one(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> Any:
+    cursor = conn.execute(sql, params)
+    try:
+        return cursor.fetchone()
+    finally:
+        cursor.close()
+
+
 def _chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 _FTS_WORD = re.compile(r"\w+", re.UNICODE)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 
 from nltk.stem.snowball import SnowballStemmer
@@ -58,17 +58,44 @@ fri sat sun no nos vol vols fig figs p pp ed eds approx est dept univ assn bros 
 plc llc vs v etc al cf ca
 """.split()
 )
-# A possible boundary: terminal punctuation, closing quotes/brackets, space, then something
-# that can start a sentence.
-_BOUNDARY = re.compile(r"""([.!?…]+)(["”’')\]]*)(\s+)(?=["“‘'(\[]?[A-Z0-9À-Þ])""")
+# A possible boundary: terminal punctuation (Latin, Devanagari danda, Arabic and Urdu marks),
+# closing quotes/brackets, space, then something that can start a sentence: not a lower-case
+# letter (capitals of any alphabet, digits, letters of scripts without case).
+_BOUNDARY = re.compile(r"""([.!?…।؟۔]+)(["”’')\]»]*)(\s+)(?=\S)""")
+_OPENERS = "\"“‘'([«„¿¡"
+# Chinese and Japanese full stops end a sentence with no space after them.
+_WIDE_END = re.compile(r"[。！？]+[」』”’）)\]】]*")
 _LAST_WORD = re.compile(r"(\S+)$")
 _DOTTED = re.compile(r"(?:[a-z]\.)+[a-z]\.?")
+
+
+def _can_start(block: str, at: int) -> bool:
+    """Whether the text at `at` can open a sentence (after opening quotes/brackets)."""
+    while at < len(block) and block[at] in _OPENERS:
+        at += 1
+    if at >= len(block):
+        return False
+    c = block[at]
+    return c.isdigit() or (c.isalpha() and not c.islower())
 
 
 def _split_block(block: str) -> list[str]:
     out: list[str] = []
     start = 0
+    for m in _WIDE_END.finditer(block):
+        if m.end() < len(block):
+            out.extend(_split_spaced(block[start : m.end()]))
+            start = m.end()
+    out.extend(_split_spaced(block[start:]))
+    return out
+
+
+def _split_spaced(block: str) -> list[str]:
+    out: list[str] = []
+    start = 0
     for m in _BOUNDARY.finditer(block):
+        if not _can_start(block, m.end()):
+            continue
         if m.group(1) == ".":
             before = _LAST_WORD.search(block, start, m.start(1))
             word = before.group(1).lstrip("\"“‘'([").lower() if before else ""
@@ -119,11 +146,21 @@ def stem(word: str) -> str:
     return str(_stemmer.stem(word.lower()))
 
 
-def content_stems(sentence: str) -> list[str]:
+def content_stems(sentence: str, language: str | None = None) -> list[str]:
     """Stems of the content words of a sentence (stop words and 1-letter words dropped).
 
-    Numbers are kept as written without thousands separators ("1,000" -> "1000").
+    Numbers are kept as written without thousands separators ("1,000" -> "1000"). English
+    rules (the English stop words and stemmer) apply to English and to text of unknown
+    language; other languages get their own Snowball stemmer and stop words where NLTK and
+    sumy ship them (else lower-cased words), and Chinese or Japanese text overlapping pairs of
+    characters (it has no spaces between words).
+
+    Args:
+        sentence: One sentence.
+        language: ISO 639-1 code of the text, None when unknown.
     """
+    if language and language != "en":
+        return _foreign_stems(sentence, language)
     out: list[str] = []
     for w in words(sentence):
         lw = w.lower()
@@ -132,6 +169,84 @@ def content_stems(sentence: str) -> list[str]:
         elif len(lw) > 1 and lw not in STOP_WORDS:
             out.append(stem(lw))
     return out
+
+
+_SNOWBALL = {
+    "ar": "arabic", "da": "danish", "nl": "dutch", "fi": "finnish", "fr": "french", "de": "german",
+    "hu": "hungarian", "it": "italian", "no": "norwegian", "nb": "norwegian", "pt": "portuguese",
+    "ro": "romanian", "ru": "russian", "es": "spanish", "sv": "swedish",
+}  # fmt: skip
+_SUMY_STOP = {
+    "ar": "arabic", "zh": "chinese", "cs": "czech", "fr": "french", "de": "german", "el": "greek",
+    "he": "hebrew", "it": "italian", "ja": "japanese", "ko": "korean", "pl": "polish",
+    "pt": "portuguese", "sk": "slovak", "es": "spanish", "sv": "swedish", "th": "thai",
+    "uk": "ukrainian",
+}  # fmt: skip
+# Han characters and kana: Chinese and Japanese write words without spaces between them.
+_HAN_KANA = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAN_KANA_RUN = re.compile(f"[{_HAN_KANA}]+")
+_HAN_KANA_CHAR = re.compile(f"[{_HAN_KANA}]")
+# Thai, Lao, Myanmar and Khmer are written without spaces between words too.
+_SEA_CHAR = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
+_COUNT_WORD_RE = re.compile(r"[^\W_][\w'’.-]*")
+
+
+@lru_cache(maxsize=64)
+def _language_tools(language: str) -> tuple[Callable[[str], str] | None, frozenset[str]]:
+    """(stemmer or None, stop words) for a language other than English."""
+    stemmer: Callable[[str], str] | None = None
+    if language in _SNOWBALL:
+        stemmer = SnowballStemmer(_SNOWBALL[language]).stem
+    stop: frozenset[str] = frozenset()
+    if language in _SUMY_STOP:
+        from sumy.utils import get_stop_words  # ships its lists: no download
+
+        try:
+            stop = frozenset(w.lower() for w in get_stop_words(_SUMY_STOP[language]))
+        except LookupError:
+            log.debug("no stop words for %s", language)
+    return stemmer, stop
+
+
+@lru_cache(maxsize=200_000)
+def _foreign_stem(word: str, language: str) -> str:
+    stemmer, _ = _language_tools(language)
+    return str(stemmer(word)) if stemmer is not None else word
+
+
+def _foreign_stems(sentence: str, language: str) -> list[str]:
+    _, stop = _language_tools(language)
+    out: list[str] = []
+    for w in words(sentence):
+        if _NUMBER_RE.match(w):
+            out.append(w.replace(",", ""))
+            continue
+        lw = w.lower()
+        if _HAN_KANA_CHAR.search(lw):
+            for run in _HAN_KANA_RUN.findall(lw):
+                if len(run) == 1:
+                    if run not in stop:
+                        out.append(run)
+                    continue
+                out.extend(run[i : i + 2] for i in range(len(run) - 1))
+            continue
+        if len(lw) > 1 and lw not in stop:
+            out.append(_foreign_stem(lw, language))
+    return out
+
+
+def count_words(text: str) -> int:
+    """Number of words in `text`, for length rules ("too short to be an article").
+
+    Scripts written without spaces count by characters: two Chinese or Japanese characters, or
+    four Thai, Lao, Myanmar or Khmer ones, make about one word.
+    """
+    han = len(_HAN_KANA_CHAR.findall(text))
+    sea = len(_SEA_CHAR.findall(text))
+    if not han and not sea:
+        return len(_COUNT_WORD_RE.findall(text))
+    rest = _SEA_CHAR.sub(" ", _HAN_KANA_CHAR.sub(" ", text))
+    return len(_COUNT_WORD_RE.findall(rest)) + -(-han // 2) + -(-sea // 4)
 
 
 # Words that add nothing to a fact when they are the only new ones: reporting, hedging and
@@ -220,7 +335,7 @@ def join_nonempty(parts: Iterable[str], sep: str = " ") -> str:
     return sep.join(p for p in parts if p)
 
 
-_SENTENCE_END_RE = re.compile(r"[.!?…][\"'”’)\]]*\s*$|[\"”]\s*$")
+_SENTENCE_END_RE = re.compile(r"[.!?…。！？।؟۔][\"'”’)\]」』）»]*\s*$|[\"”」』»]\s*$")
 
 
 def ends_like_sentence(text: str) -> bool:

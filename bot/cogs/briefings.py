@@ -8,8 +8,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import answer, audience_of, defer, refuse
+from bot.cogs.common import audience_of, refuse, respond
 from bot.commands import MAX_QUERY_CHARS, MAX_TOPIC_CHARS, Commands
+from bot.render import Reply
 
 log = logging.getLogger(__name__)
 
@@ -26,9 +27,7 @@ class BriefingsCog(commands.Cog):
     @app_commands.describe(topic="Only stories about this (words or names)")
     async def brief(self, interaction: discord.Interaction, topic: Topic | None = None) -> None:
         """The current briefing here: top stories, cited summary, what is new."""
-        await defer(interaction)
-        reply = await self.cmds.brief(audience_of(interaction), topic)
-        await answer(interaction, reply, self.cmds)
+        await respond(interaction, self.cmds.brief(audience_of(interaction), topic), self.cmds)
 
     @app_commands.command(name="story")
     @app_commands.describe(story="Story number (start typing a title to pick one)")
@@ -36,9 +35,7 @@ class BriefingsCog(commands.Cog):
         self, interaction: discord.Interaction, story: app_commands.Range[int, 1]
     ) -> None:
         """One story in full: summary, what is new, disagreements, sources."""
-        await defer(interaction)
-        reply = await self.cmds.story(audience_of(interaction), story)
-        await answer(interaction, reply, self.cmds)
+        await respond(interaction, self.cmds.story(audience_of(interaction), story), self.cmds)
 
     @story.autocomplete("story")
     async def story_autocomplete(
@@ -51,9 +48,8 @@ class BriefingsCog(commands.Cog):
     @app_commands.describe(topic="Only stories about this (words or names)")
     async def whatsnew(self, interaction: discord.Interaction, topic: Topic | None = None) -> None:
         """Only what has not been shown here yet."""
-        await defer(interaction)
-        reply = await self.cmds.whats_new(audience_of(interaction), topic)
-        await answer(interaction, reply, self.cmds)
+        reply = self.cmds.whats_new(audience_of(interaction), topic)
+        await respond(interaction, reply, self.cmds)
 
     @app_commands.command(name="search")
     @app_commands.describe(query="Words to look for in stored articles")
@@ -61,8 +57,7 @@ class BriefingsCog(commands.Cog):
         self, interaction: discord.Interaction, query: app_commands.Range[str, 1, MAX_QUERY_CHARS]
     ) -> None:
         """Matching articles and stories."""
-        await defer(interaction)
-        await answer(interaction, await self.cmds.search(query))
+        await respond(interaction, self.cmds.search(query))
 
     @app_commands.command(name="ingest")
     @app_commands.describe(
@@ -88,16 +83,26 @@ class BriefingsCog(commands.Cog):
             limit_mb = self.cmds.room.config.max_file_bytes / 1_000_000
             await refuse(interaction, f"{file.filename} is too large (limit {limit_mb:g} MB).")
             return
-        await defer(interaction)
         log.info("ingest by user %s in %s", interaction.user.id, audience_of(interaction))
+        await respond(interaction, self._ingest(url, text, file, title))
+
+    async def _ingest(
+        self,
+        url: str | None,
+        text: str | None,
+        file: discord.Attachment | None,
+        title: str | None,
+    ) -> Reply:
         if url is not None:
-            reply = await self.cmds.ingest_url(url)
-        elif text is not None:
-            reply = await self.cmds.ingest_text(text, title=title)
-        else:
-            assert file is not None
+            return await self.cmds.ingest_url(url)
+        if text is not None:
+            return await self.cmds.ingest_text(text, title=title)
+        assert file is not None
+        try:
             data = await file.read()
-            reply = await self.cmds.ingest_file(
-                data, filename=file.filename, content_type=file.content_type
-            )
-        await answer(interaction, reply)
+        except discord.HTTPException as err:
+            log.warning("could not download the attachment %s: %s", file.filename, err)
+            return Reply.fail(f"Could not download {file.filename} from Discord; try again.")
+        return await self.cmds.ingest_file(
+            data, filename=file.filename, content_type=file.content_type
+        )

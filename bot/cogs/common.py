@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 import discord
@@ -42,10 +44,57 @@ async def require_manage(interaction: Any, what: str) -> bool:
     return False
 
 
+QUICK_ANSWER_S = 0.25
+"""How soon after the user acted (the interaction's own timestamp) an answer must be ready to be
+sent directly, in one message. A slower one is deferred first (Discord's 3-second deadline) and
+answered as a follow-up. Answering quick ones directly means their errors are private from the
+start: no public "thinking…" ever appears before an error only the user sees."""
+
+
 async def defer(interaction: Any) -> None:
     """Acknowledge now (Discord's 3-second deadline) with a public "thinking…"; the answer follows."""
     if not interaction.response.is_done():
         await interaction.response.defer(thinking=True)
+
+
+async def respond(
+    interaction: Any,
+    work: Awaitable[Reply],
+    commands: Commands | None = None,
+    *,
+    wait: float | None = None,
+) -> Reply:
+    """Answer with the reply `work` produces: directly when it is ready within `wait` seconds
+    of the user's action (default `QUICK_ANSWER_S`), else after a public deferral. Returns the
+    reply.
+
+    An error reply that comes after a public deferral still reaches only the user (`answer`
+    removes the "thinking…" first); predictable errors (unknown story, bad input) come back
+    well within `wait`, so that only happens for slow failures such as a page that times out.
+    """
+    task = asyncio.ensure_future(work)
+    try:
+        done, _ = await asyncio.wait({task}, timeout=_budget(interaction, wait))
+        if not done:
+            await defer(interaction)
+        reply = await task
+    finally:
+        if not task.done():
+            task.cancel()
+    await answer(interaction, reply, commands)
+    return reply
+
+
+def _budget(interaction: Any, wait: float | None) -> float:
+    """What is left of the quick-answer time: the interaction may have waited in the gateway or
+    behind other work already (its id carries Discord's creation time). A clock running ahead
+    only makes the bot defer sooner; one running behind counts as no wait."""
+    budget = QUICK_ANSWER_S if wait is None else wait
+    created = getattr(interaction, "created_at", None)
+    if isinstance(created, datetime):
+        age = (datetime.now(UTC) - created).total_seconds()
+        budget -= min(max(age, 0.0), budget)
+    return budget
 
 
 async def answer(interaction: Any, reply: Reply, commands: Commands | None = None) -> None:

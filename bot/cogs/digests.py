@@ -7,11 +7,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.common import (
-    answer,
     audience_of,
-    defer,
     refresh_schedule,
     require_manage,
+    respond,
 )
 from bot.commands import Commands
 
@@ -44,8 +43,8 @@ class DigestsCog(commands.Cog):
         if not await self._allowed(interaction):
             return
         audience = audience_of(interaction)
-        reply = await self.cmds.digest_set(audience, time, timezone, topics or "")
-        await answer(interaction, reply)
+        work = self.cmds.digest_set(audience, time, timezone, topics or "")
+        reply = await respond(interaction, work)
         if not reply.error:
             await refresh_schedule(interaction, audience=audience)
 
@@ -62,16 +61,15 @@ class DigestsCog(commands.Cog):
         if not await self._allowed(interaction):
             return
         audience = audience_of(interaction)
-        await answer(interaction, await self.cmds.digest_off(audience))
+        await respond(interaction, self.cmds.digest_off(audience))
         await refresh_schedule(interaction, audience=audience)
 
     @digest.command(name="show")
     async def digest_show(self, interaction: discord.Interaction) -> None:
         """The digest settings here and whether the last one could be delivered."""
-        await answer(interaction, await self.cmds.digest_show(audience_of(interaction)))
+        await respond(interaction, self.cmds.digest_show(audience_of(interaction)))
 
     @digest.command(name="preview")
     async def digest_preview(self, interaction: discord.Interaction) -> None:
         """What the digest would contain right now (nothing is marked as seen)."""
-        await defer(interaction)
-        await answer(interaction, await self.cmds.digest_preview(audience_of(interaction)))
+        await respond(interaction, self.cmds.digest_preview(audience_of(interaction)))

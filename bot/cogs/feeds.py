@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.common import (
-    answer,
     audience_of,
-    defer,
     refresh_schedule,
     refuse,
     require_manage,
+    respond,
 )
 from bot.commands import Commands
+from bot.render import Reply
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,13 @@ class FeedsCog(commands.Cog):
     async def _feed_ids(self, audience: str) -> set[int]:
         return {f.id for f in await self.cmds.room.feeds(audience=audience)}
 
+    async def _changing(self, audience: str, work: Awaitable[Reply], changed: set[int]) -> Reply:
+        """Run a change to the audience's feeds; `changed` gets the ids added or removed."""
+        before = await self._feed_ids(audience)
+        reply = await work
+        changed.update(before ^ await self._feed_ids(audience))
+        return reply
+
     async def _allowed(self, interaction: discord.Interaction) -> bool:
         # default_permissions only hides the command; server admins can override it, so the
         # callback checks again.
@@ -53,11 +61,12 @@ class FeedsCog(commands.Cog):
         """Follow a feed in this channel."""
         if not await self._allowed(interaction):
             return
-        await defer(interaction)
         audience = audience_of(interaction)
-        before = await self._feed_ids(audience)
-        await answer(interaction, await self.cmds.feed_add(audience, url))
-        await refresh_schedule(interaction, feed_ids=await self._feed_ids(audience) - before)
+        changed: set[int] = set()
+        await respond(
+            interaction, self._changing(audience, self.cmds.feed_add(audience, url), changed)
+        )
+        await refresh_schedule(interaction, feed_ids=changed)
 
     @feed.command(name="remove")
     @app_commands.describe(feed="Feed number from /feed list, or its URL")
@@ -68,13 +77,14 @@ class FeedsCog(commands.Cog):
         if not await self._allowed(interaction):
             return
         audience = audience_of(interaction)
-        before = await self._feed_ids(audience)
-        await answer(interaction, await self.cmds.feed_remove(audience, feed))
-        await refresh_schedule(interaction, feed_ids=before - await self._feed_ids(audience))
+        changed: set[int] = set()
+        work = self._changing(audience, self.cmds.feed_remove(audience, feed), changed)
+        await respond(interaction, work)
+        await refresh_schedule(interaction, feed_ids=changed)
 
     @feed.command(name="list")
     async def feed_list(self, interaction: discord.Interaction) -> None:
         """This channel's feeds, their status and last error."""
         if not await self._allowed(interaction):
             return
-        await answer(interaction, await self.cmds.feed_list(audience_of(interaction)))
+        await respond(interaction, self.cmds.feed_list(audience_of(interaction)))

@@ -12,6 +12,7 @@ sub-headings) are kept, each as its own paragraph so they never merge into a sen
 
 from __future__ import annotations
 
+import html
 import itertools
 import logging
 import re
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
-from summaries.text import ends_like_sentence
+from summaries.text import count_words, ends_like_sentence
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,8 @@ class Cleaned:
         published_at: Publication time stated in the text (UTC), None when none was stated.
         outlet: Publication name when the text names itself (self-promotion, copyright line).
         language: ISO 639-1 code when the text states it.
+        place: Where the report was filed, from a dateline ("SOFIA, Bulgaria").
+        agency: The news agency of a wire dateline ("AP", "Xinhua", "Reuters").
     """
 
     text: str
@@ -43,6 +46,8 @@ class Cleaned:
     published_at: datetime | None
     outlet: str | None
     language: str | None
+    place: str | None = None
+    agency: str | None = None
 
 
 # --- furniture ---------------------------------------------------------------------------------
@@ -88,8 +93,10 @@ _FURNITURE_PREFIX_RE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 
-# Breadcrumbs: "Home > World > Asia", "News / Politics".
+# Breadcrumbs: "Home > World > Asia", "News / Politics": a path of short section names (at most
+# three words each, in any script).
 _BREADCRUMB_RE = re.compile(r"^[\w .&'’-]{1,30}(?:\s+[>›»/|]\s+[\w .&'’-]{1,30}){1,6}$")
+_BREADCRUMB_SEP_RE = re.compile(r"\s+[>›»/|]\s+")
 
 # The outlet's description of itself (only recognised in the tail of an article).
 _PROMO_START_RE = re.compile(
@@ -201,10 +208,20 @@ _CONNECTORS = frozenset({"and", "of", "the", "in", "on", "for", "a", "an", "to",
 _BULLET_RE = re.compile(r"^(?:[-–•*▪·]\s|\d{1,3}[.)-]\s?)")
 _SPACES_RE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _WORD_RE = re.compile(r"[^\W_][\w'’.-]*")
+_HAS_WORD_RE = re.compile(r"[^\W_]")
+_TAG_LINE_RE = re.compile(r"^[^\W\d_][^\W\d_ '’&-]*(?:[ '’&-]+[^\W\d_]+)*$")
+# "&amp;", "&#8217;", "&#x2019;" and unknown codes such as "&QL;" (never "AT&T" or "&c").
+_ENTITY_RE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{0,31});")
 
 
 def clean_text(raw: str, *, title_hint: str | None = None) -> Cleaned:
     """Remove page furniture from article text and turn metadata lines into fields.
+
+    Furniture is looked for at the edges of the article only: in the header (the lines before
+    its first paragraph of prose) and in the tail (the lines after its last one). Inside the
+    article, between two paragraphs of prose, every line is kept except a bare widget word
+    ("Advertisement", "Share this article") and a repeat of the headline: lists of dates or
+    prices, credits, sub-headings and links there are the article's own.
 
     Args:
         raw: Text as copied or extracted from a page: one paragraph per line or per block.
@@ -213,13 +230,56 @@ def clean_text(raw: str, *, title_hint: str | None = None) -> Cleaned:
 
     Returns:
         The cleaned text (paragraphs separated by blank lines) and the metadata found. No date
-        is ever invented: `published_at` is None unless the text states one.
+        is ever invented: `published_at` is None unless the text states one. A wire dateline
+        opening the text ("SOFIA, Bulgaria (AP) -") becomes `place` and `agency`.
     """
     lines = _paragraphs(raw)
     meta = _Meta()
     title = _norm_title(title_hint) if title_hint else ""
+    first = next((i for i, line in enumerate(lines) if _is_body(line)), len(lines))
+    tail_start = len(lines)
+    while tail_start > first + 1 and _is_tail_furniture(lines[tail_start - 1]):
+        tail_start -= 1
+    header = _clean_header(lines[:first], meta)
+    body = [line for line in lines[first:tail_start] if not _is_widget(line)]
+    tail = lines[tail_start:]
+    _read_tail(tail, meta)
 
-    # 1. Lines that are metadata or furniture wherever they appear.
+    if not title:
+        title = _pick_title(header)
+    content: list[str] = []
+    title_at = next((i for i, line in enumerate(header) if title and _same(line, title)), -1)
+    for i, line in enumerate(header):
+        if title and _same(line, title):
+            continue
+        if i < title_at and _count(line) <= 3 and not ends_like_sentence(line):
+            continue  # a category or section label above the headline
+        content.append(line)
+    content.extend(line for line in body if not (title and _same(line, title)))
+    opening = 0
+    if content:
+        # "SEOUL: Foreign ministers met..." - the dateline is where, not what, was reported
+        stripped, place, agency = split_dateline(content[opening])
+        if stripped != content[opening]:
+            content[opening] = stripped
+            meta.place = meta.place or place
+            meta.agency = meta.agency or agency
+
+    text = "\n\n".join(line for line in content if line)
+    return Cleaned(
+        text=text,
+        title=title,
+        author=meta.author,
+        published_at=meta.published_at(),
+        outlet=meta.outlet,
+        language=meta.language,
+        place=meta.place,
+        agency=meta.agency,
+    )
+
+
+def _clean_header(lines: list[str], meta: _Meta) -> list[str]:
+    """The lines before the first paragraph: furniture dropped, metadata read."""
     kept: list[str] = []
     for index, line in enumerate(lines):
         header = _DATE_HEADER_RE.match(line) if index < 3 else None
@@ -237,49 +297,63 @@ def clean_text(raw: str, *, title_hint: str | None = None) -> Cleaned:
             if outlet:
                 meta.outlet = meta.outlet or outlet
             continue
-        byline = _byline(line)
-        if byline is not None:
-            name, rest = byline
-            meta.author = meta.author or name
-            if rest:
-                parsed = _date_line(rest)
-                if parsed:
-                    meta.add_date(*parsed)
+        if _metadata_line(line, meta):
             continue
-        parsed = _date_line(line)
-        if parsed:
-            meta.add_date(*parsed)
+        stripped, place, agency = split_dateline(line)
+        if not stripped and (place or agency):
+            meta.place = meta.place or place  # a dateline on a line of its own
+            meta.agency = meta.agency or agency
             continue
         if kept and _same(line, kept[-1]) and len(line) < 200:
             continue  # duplicated widget/credit line
         kept.append(line)
+    return kept
 
-    # 2. Header: lines before the first body paragraph (headline, categories, repeated headline).
-    body_start = next((i for i, line in enumerate(kept) if _is_body(line)), len(kept))
-    header_lines, rest_lines = kept[:body_start], kept[body_start:]
-    if not title:
-        title = _pick_title(header_lines)
-    content: list[str] = []
-    for line in header_lines:
-        if title and _same(line, title):
+
+def _metadata_line(line: str, meta: _Meta) -> bool:
+    """Read a byline or date line into `meta`; False for any other line."""
+    byline = _byline(line)
+    if byline is not None:
+        name, rest = byline
+        meta.author = meta.author or name
+        if rest:
+            parsed = _date_line(rest)
+            if parsed:
+                meta.add_date(*parsed)
+        return True
+    parsed = _date_line(line)
+    if parsed:
+        meta.add_date(*parsed)
+        return True
+    return False
+
+
+def _is_tail_furniture(line: str) -> bool:
+    """A line that can close an article without being part of it: widgets, credits, tag lines,
+    a sign-off name, byline or date lines, the outlet's self-promotion."""
+    return (
+        _is_furniture(line)
+        or _promo_outlet(line) is not None
+        or _is_tag_line(line)
+        or _byline(line) is not None
+        or _date_line(line) is not None
+    )
+
+
+def _read_tail(tail: list[str], meta: _Meta) -> None:
+    """Metadata in the tail: copyright and promotion name the outlet; a byline, or a lone name
+    just before the outlet's self-description, is the author; date lines are dates."""
+    for line in tail:
+        promo = _promo_outlet(line)
+        if promo is not None:
+            meta.outlet = meta.outlet or promo or None
             continue
-        if len(_words(line)) <= 3 and not ends_like_sentence(line):
-            continue  # category / section label
-        content.append(line)
-
-    # 3. Tail: after the last body paragraph come tag lines, a lone author line and the outlet's
-    # self-promotion paragraph.
-    tail_start = len(rest_lines)
-    while tail_start > 0:
-        line = rest_lines[tail_start - 1]
-        promo_outlet = _promo_outlet(line)
-        if promo_outlet is not None:
-            meta.outlet = meta.outlet or promo_outlet or None
-        elif not _is_label(line):
-            break  # real content: the tail ends here
-        tail_start -= 1
-    # A lone name just before the outlet's self-description is the author's sign-off.
-    tail = rest_lines[tail_start:]
+        outlet = _copyright_outlet(line) if _is_furniture(line) else None
+        if outlet:
+            meta.outlet = meta.outlet or outlet
+            continue
+        if not _is_tag_line(line):
+            _metadata_line(line, meta)
     for line, following in itertools.pairwise(tail):
         if (
             meta.author is None
@@ -288,33 +362,6 @@ def clean_text(raw: str, *, title_hint: str | None = None) -> Cleaned:
             and 2 <= len(_words(line)) <= 4
         ):
             meta.author = line
-    body = rest_lines[:tail_start]
-    content.extend(line for line in body if not (title and _same(line, title)))
-    if content:
-        # "SEOUL: Foreign ministers met..." - the dateline is where, not what, was reported
-        content[0] = _DATELINE.sub("", content[0], count=1)
-
-    text = "\n\n".join(content)
-    return Cleaned(
-        text=text,
-        title=title,
-        author=meta.author,
-        published_at=meta.published_at(),
-        outlet=meta.outlet,
-        language=meta.language,
-    )
-
-
-# A dateline opening the first paragraph: an all-caps place (optionally with a date) and a
-# colon or dash ("PORT ALDER: ...", "NEW YORK, Jan. 5 - ..."), or one capitalised place name and
-# a colon ("Moscow: ..."), but not a label such as "Result:" or "Update:".
-_DATELINE = re.compile(
-    r"^(?:[A-Z][A-Z.'’\-]+(?: [A-Z][A-Z.'’\-]+){0,2}(?:, [A-Z][a-z]{2,8}\.? \d{1,2})?"
-    r"\s*(?::|—|–|-)|(?!(?:Result|Results|Update|Updated|Note|Correction|Editor|Analysis|"
-    r"Opinion|Comment|Review|Watch|Listen|Read|Live|Breaking|Warning|Exclusive|Video|Photo|"
-    r"Obituary|Profile|Preview|Interview|Explainer|Timeline|Q&A)"
-    r":)[A-Z][a-z’'\-]+:)\s+(?=[A-Z“\"])"
-)
 
 
 class _Meta:
@@ -324,6 +371,8 @@ class _Meta:
         self.author: str | None = None
         self.outlet: str | None = None
         self.language: str | None = None
+        self.place: str | None = None
+        self.agency: str | None = None
         self._dates: list[tuple[int, int, int, datetime]] = []
 
     def add_date(self, when: datetime | None, has_time: bool, kind: str) -> None:
@@ -341,8 +390,15 @@ class _Meta:
 
 
 def _paragraphs(raw: str) -> list[str]:
-    """Split text into paragraph lines, unwrapping hard-wrapped blocks."""
+    """Split text into paragraph lines, unwrapping hard-wrapped blocks.
+
+    Character references are decoded ("&amp;", "&#8217;"); entity references no HTML knows,
+    such as the typesetting codes of wire copy ("&QL;", "&UR;"), are removed. Lines with no
+    letter or digit (rules of dashes, "* * *") are dropped.
+    """
     text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    if "&" in text:
+        text = _ENTITY_RE.sub(_entity, text)
     out: list[str] = []
     for block in re.split(r"\n\s*\n", text):
         lines = [_SPACES_RE.sub(" ", line).strip() for line in block.split("\n")]
@@ -362,7 +418,12 @@ def _paragraphs(raw: str) -> list[str]:
                 out.append(current)
                 current = line
         out.append(current)
-    return out
+    return [line for line in out if _HAS_WORD_RE.search(line)]
+
+
+def _entity(match: re.Match[str]) -> str:
+    decoded = html.unescape(match.group(0))
+    return "" if decoded == match.group(0) else decoded
 
 
 def _continues(line: str, following: str, wrapped: bool) -> bool:
@@ -383,10 +444,10 @@ def _pick_title(header: list[str]) -> str:
     headline of four words or more, else the last short one (a label in capitals is not one)."""
     candidates = [line for line in header if _headline_like(line)]
     for line in candidates:
-        if len(_words(line)) >= 4:
+        if _count(line) >= 4:
             return _norm_title(line)
     for line in reversed(candidates):
-        if len(_words(line)) >= 2 and not line.isupper():
+        if _count(line) >= 2 and not line.isupper():
             return _norm_title(line)
     return ""
 
@@ -394,21 +455,31 @@ def _pick_title(header: list[str]) -> str:
 def _headline_like(line: str) -> bool:
     if line.rstrip("\"'”’)").endswith((".", "…", ":", ",", ";")):
         return False
-    return 1 <= len(_words(line)) <= 25
+    return 1 <= _count(line) <= 25
 
 
-def _is_label(line: str) -> bool:
-    """A short line of capitalised words or figures: a tag list, a name, a place (tail furniture)."""
-    if ends_like_sentence(line) or len(_words(line)) > 10:
+def _is_tag_line(line: str) -> bool:
+    """A short line of capitalised words and nothing else: a tag list, a desk or author name
+    ("International Relations North Korea Russia", "Metro Desk Staff").
+
+    Figures and punctuation make it article content instead: a list of dates or venues
+    ("June 24 -- Riverside Arena, Tallin"), prices ("Balcony: 40 crowns"), a credit line
+    ("Reporting by ...; editing by ...").
+    """
+    if len(line) > 120 or not _TAG_LINE_RE.match(line):
         return False
-    return all(
-        word[0].isupper() or word[0].isdigit() or word.lower() in _CONNECTORS
-        for word in _words(line)
+    found = _words(line)
+    return 0 < len(found) <= 10 and all(
+        word[0].isupper() or word.lower() in _CONNECTORS for word in found
     )
 
 
 def _words(line: str) -> list[str]:
     return _WORD_RE.findall(line)
+
+
+def _count(line: str) -> int:
+    return count_words(line)
 
 
 def _norm_title(title: str) -> str:
@@ -425,19 +496,27 @@ def _same(a: str, b: str) -> bool:
 
 def _is_body(line: str) -> bool:
     """A line that reads as article prose (as opposed to a heading, label or metadata)."""
-    n = len(_words(line))
+    n = _count(line)
     return (n >= 8 and (ends_like_sentence(line) or line.endswith(":"))) or n >= 25
 
 
+def _is_widget(line: str) -> bool:
+    """A line that is only a widget's or navigation's words ("Advertisement", "Most Read")."""
+    return line.casefold().rstrip(":").strip() in _FURNITURE_LINES
+
+
 def _is_furniture(line: str) -> bool:
-    lowered = line.casefold().rstrip(":").strip()
-    if lowered in _FURNITURE_LINES:
+    if _is_widget(line):
         return True
     if len(line) > 300:
         return False
     if _FURNITURE_PREFIX_RE.match(line):
         return True
-    if _BREADCRUMB_RE.match(line) and not ends_like_sentence(line):
+    if (
+        _BREADCRUMB_RE.match(line)
+        and not ends_like_sentence(line)
+        and all(count_words(part) <= 3 for part in _BREADCRUMB_SEP_RE.split(line))
+    ):
         return True
     return False
 
@@ -476,7 +555,7 @@ def _byline(line: str) -> tuple[str, str | None] | None:
         return None
     name = match["name"].strip()
     rest = (match["rest"] or "").strip() or None
-    if rest and ends_like_sentence(rest) and len(_words(rest)) > 6:
+    if rest and ends_like_sentence(rest) and _count(rest) > 6:
         return None  # "By Tuesday, officials said ..." is a sentence
     return name, rest
 
@@ -584,7 +663,7 @@ def is_heading(paragraph: str) -> bool:
     line = paragraph.strip()
     if not line or ends_like_sentence(line) or line.endswith(":"):
         return False
-    return len(_words(line)) <= 12 and not _BULLET_RE.match(line)
+    return _count(line) <= 12 and not _BULLET_RE.match(line)
 
 
 MIN_ARTICLE_WORDS = 20
@@ -599,9 +678,75 @@ def article_problem(text: str) -> str | None:
     Returns:
         A phrase such as "too short to be an article (7 words; at least 20 needed)".
     """
-    count = len(_words(text))
+    count = _count(text)
     if count == 0:
         return "empty after removing page furniture"
     if count < MIN_ARTICLE_WORDS:
         return f"too short to be an article ({count} words; at least {MIN_ARTICLE_WORDS} needed)"
     return None
+
+
+# --- datelines ---------------------------------------------------------------------------------
+
+_CAPS_WORD = r"[A-Z][A-Z.'’\-]*[A-Z.]"
+_CAP_WORD = r"[A-Z][\w.'’\-]*"
+_DATELINE_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+    r"Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
+_DATELINE_DATE = (
+    rf"(?:{_DATELINE_MONTH}\s*\d{{1,2}}|\d{{1,2}}\s+{_DATELINE_MONTH})(?:,?\s*\d{{4}})?"
+)
+_REGION = rf"{_CAP_WORD}(?:\s+{_CAP_WORD}){{0,2}}"
+# "(AP)", "(Reuters)", "(dpa)"; wire copy sometimes drops the closing bracket: "(AP --"
+_AGENCY = r"\((?:[A-Za-z][\w&.'’\-]*(?:[ /][A-Za-z][\w&.'’\-]*){0,3})\)?"
+# "--", "—", "–", "-" and the underscore that stands for a dash in wire copy; or a colon
+_DATELINE_SEP = r"\s*(?:-{1,2}|—|–|_|:)(?:\s+|$)"
+# ", Bulgaria", ", Fla.", or "(Hebei)" after the place
+_IN_REGION = rf"(?:,\s*(?!{_DATELINE_DATE}\b){_REGION}|\s*\([A-Z][\w.' ]{{1,30}}\)(?=\s*,))?"
+_ON_DATE = rf"(?:,\s*{_DATELINE_DATE})?"
+# Wire and newspaper datelines opening a report: an all-caps place, maybe a region and a date,
+# maybe an agency ("WASHINGTON (Reuters) -", "SOFIA, Bulgaria (AP) -", "BANGKOK, November 10
+# (Xinhua) --", "LONDON —", "NEW YORK, Jan. 5 -", "PORT ALDER:"); a capitalised place with an
+# agency ("Sofia, Bulgaria (AP) -"); one capitalised place name and a colon ("Moscow:"); an
+# agency alone ("(AP) -").
+_DATELINE_RE = re.compile(
+    rf"^(?:(?P<caps>{_CAPS_WORD}(?:\s+{_CAPS_WORD}){{0,3}}{_IN_REGION}){_ON_DATE}"
+    rf"(?:\s*(?P<a1>{_AGENCY}))?"
+    rf"|(?P<place>{_CAP_WORD}(?:\s+{_CAP_WORD}){{0,3}}{_IN_REGION}){_ON_DATE}\s*(?P<a2>{_AGENCY})"
+    rf"|(?P<a3>{_AGENCY})){_DATELINE_SEP}"
+    rf"|^(?P<colon>[A-Z][a-z’'\-]+):\s+"
+)
+# Words that open a line with a colon or dash without being a place.
+_NOT_PLACES = frozenset(
+    """result results update updated note correction editor analysis opinion comment review watch
+    listen read live breaking warning exclusive video photo photos obituary profile preview
+    interview explainer timeline q&a editors advisory urgent flash bulletin summary""".split()
+)
+_AFTER_DATELINE_RE = re.compile(r"[A-Z0-9“\"‘'(«`]")
+
+
+def split_dateline(line: str) -> tuple[str, str | None, str | None]:
+    """Split a dateline off the start of a paragraph.
+
+    Args:
+        line: The first paragraph of an article (or a line holding only a dateline).
+
+    Returns:
+        (the paragraph without its dateline, place, agency); the paragraph unchanged and
+        (None, None) when it does not open with a dateline.
+    """
+    match = _DATELINE_RE.match(line)
+    if not match:
+        return line, None, None
+    place = match["caps"] or match["place"] or match["colon"]
+    tag = match["a1"] or match["a2"] or match["a3"]
+    if place and re.split(r"[,\s]", place, maxsplit=1)[0].casefold() in _NOT_PLACES:
+        return line, None, None
+    rest = line[match.end() :]
+    if rest and not tag and not _AFTER_DATELINE_RE.match(rest):
+        return line, None, None  # "NATO - the alliance ...": no report starts there
+    if not rest and match["colon"]:
+        return line, None, None  # "Moscow:" alone is a label
+    place = " ".join(place.split()).strip(" ,") if place else None
+    return rest, place or None, tag.strip("() ") if tag else None

@@ -6,6 +6,7 @@ import logging
 import re
 from datetime import UTC, datetime
 from html.parser import HTMLParser
+from typing import Any
 from urllib.parse import urlsplit
 
 import trafilatura
@@ -13,6 +14,7 @@ import trafilatura
 from summaries.errors import IngestError
 from summaries.ingest.clean import article_problem, clean_text
 from summaries.ingest.decode import decode_bytes
+from summaries.ingest.language import detect_language
 from summaries.models import ArticleDraft
 
 log = logging.getLogger(__name__)
@@ -67,17 +69,21 @@ def extract_html(
     except Exception as exc:  # trafilatura raises assorted parser errors on broken markup
         log.warning("trafilatura failed on %s: %s", source, exc)
         raise IngestError(
-            f"no article text found in {source} (the page could not be parsed)"
+            f"no article text found in {source} (the page could not be parsed)",
+            kind="no article text",
         ) from None
-    main_text = getattr(doc, "text", None) if doc is not None else None
+    body = getattr(doc, "body", None) if doc is not None else None
+    main_text = body_text(body) if body is not None else None
+    if not main_text:
+        main_text = getattr(doc, "text", None) if doc is not None else None
     if not main_text or not main_text.strip():
-        raise IngestError(f"no article text found in {source}")
+        raise IngestError(f"no article text found in {source}", kind="no article text")
     title_hint = _clean_str(getattr(doc, "title", None))
     cleaned = clean_text(main_text, title_hint=title_hint)
     if article_problem(cleaned.text) is not None:
         count = len(cleaned.text.split())
         detail = f" (only {count} word{'s' if count != 1 else ''})" if count else ""
-        raise IngestError(f"no article text found in {source}{detail}")
+        raise IngestError(f"no article text found in {source}{detail}", kind="no article text")
     published = _parse_page_date(_clean_str(getattr(doc, "date", None))) or cleaned.published_at
     sitename = _clean_str(getattr(doc, "sitename", None))
     if sitename and url and sitename.lower() in (urlsplit(url).netloc.lower(), domain_of(url)):
@@ -85,7 +91,8 @@ def extract_html(
     outlet = sitename or cleaned.outlet or domain_of(url)
     author = _clean_str(getattr(doc, "author", None)) or cleaned.author
     language_match = _HTML_LANG_RE.search(text[:5000])
-    language = language_match.group(1).lower() if language_match else cleaned.language
+    stated = language_match.group(1).lower() if language_match else cleaned.language
+    language = detect_language(cleaned.text) or stated
     return ArticleDraft(
         text=cleaned.text,
         title=cleaned.title,
@@ -96,7 +103,73 @@ def extract_html(
         author=author,
         published_at=published,
         language=language,
+        place=cleaned.place,
+        agency=cleaned.agency,
     )
+
+
+# trafilatura's output elements that hold blocks rather than text
+_CONTAINERS = frozenset({"body", "list", "table", "row", "div", "quote", "main"})
+
+
+def body_text(body: Any) -> str:
+    """Paragraphs of trafilatura's main-content tree, one per block, separated by blank lines.
+
+    Whitespace inside a block is collapsed (the page's own line breaks in its HTML source are
+    no paragraph breaks); a line break element (`<lb/>`) is kept as a line break and two or
+    more in a row as a paragraph break. List items start with "- " as in trafilatura's text.
+
+    Args:
+        body: The `body` element of `trafilatura.bare_extraction`'s document.
+
+    Returns:
+        The text ("" when the tree holds none).
+    """
+    blocks: list[str] = []
+    _walk_blocks(body, blocks)
+    return "\n\n".join(blocks)
+
+
+def _walk_blocks(element: Any, blocks: list[str]) -> None:
+    tag = element.tag if isinstance(element.tag, str) else ""
+    if tag in _CONTAINERS and any(isinstance(c.tag, str) and c.tag != "lb" for c in element):
+        _add_block(element.text or "", blocks, "")
+        for child in element:
+            if isinstance(child.tag, str):
+                _walk_blocks(child, blocks)
+            _add_block(child.tail or "", blocks, "")
+        return
+    _add_block(_inline_text(element), blocks, "- " if tag == "item" else "")
+
+
+_BREAK = "\x00"  # a line break element, while the source's own whitespace is collapsed
+
+
+def _inline_text(element: Any) -> str:
+    parts = [element.text or ""]
+    for child in element:
+        parts.append(_BREAK if child.tag == "lb" else _inline_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+# A newline inside a block's text is the page source's own wrapping when the text goes on in
+# lower case ("sed do eiusmod\n incididunt"); before anything else it separates lines that
+# trafilatura joined (links of a menu, lines of an address).
+_SOFT_BREAK_RE = re.compile(r"[ \t\u00a0]*\n\s*(?=[a-z(,;])")
+
+
+def _add_block(raw: str, blocks: list[str], prefix: str) -> None:
+    raw = re.sub(f"\\s*{_BREAK}\\s*", _BREAK, raw)  # the source's whitespace around a <br>
+    raw = _SOFT_BREAK_RE.sub(" ", raw)
+    raw = re.sub(r"\s*\n\s*", _BREAK, raw)
+    collapsed = " ".join(raw.split())
+    for paragraph in re.split(f" ?{_BREAK}(?: ?{_BREAK})+ ?", collapsed):
+        lines = [line.strip() for line in paragraph.split(_BREAK)]
+        text = "\n".join(line for line in lines if line)
+        if text:
+            blocks.append(prefix + text)
+            prefix = ""
 
 
 def domain_of(url: str | None) -> str | None:

@@ -26,6 +26,8 @@ from summaries.errors import FetchError
 log = logging.getLogger(__name__)
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+# Client errors that say "not now" rather than "never": timeout, too early, too many requests.
+_TEMPORARY_STATUSES = frozenset({408, 425, 429})
 # What briefbot can read: web pages, plain text and feeds. Anything else (images, PDFs, video)
 # is refused before its body is read.
 ACCEPTED_CONTENT_TYPES = frozenset(
@@ -40,10 +42,13 @@ ACCEPTED_CONTENT_TYPES = frozenset(
         "application/rdf+xml",
         "application/x-rss+xml",
         "application/feed+xml",
+        "application/feed+json",
+        "application/json",
     }
 )
 _ACCEPT = (
     "text/html,application/xhtml+xml,application/rss+xml,application/atom+xml,"
+    "application/feed+json,"
     "application/xml;q=0.9,text/xml;q=0.9,text/plain;q=0.8,*/*;q=0.1"
 )
 _ALLOW_HINT = "(set fetch.allow_private to allow)"
@@ -233,23 +238,25 @@ async def fetch(
         ):
             return await _fetch_following(session, url, policy, headers)
     except TimeoutError:
-        raise FetchError(f"timed out after {policy.timeout_s:g} s fetching {url}") from None
+        raise FetchError(
+            f"timed out after {policy.timeout_s:g} s fetching {url}", temporary=True
+        ) from None
     except FetchError:
         raise
     except aiohttp.InvalidURL as exc:
         raise FetchError(f"refused: {url} is not a valid URL ({exc})") from None
     except aiohttp.ClientConnectorDNSError:
         host = urlsplit(url).hostname
-        raise FetchError(f"could not resolve host {host} for {url}") from None
+        raise FetchError(f"could not resolve host {host} for {url}", temporary=True) from None
     except aiohttp.ClientConnectorError as exc:
         reason = exc.strerror or exc.__class__.__name__
         raise FetchError(
-            f"could not connect to {exc.host}:{exc.port} for {url}: {reason}"
+            f"could not connect to {exc.host}:{exc.port} for {url}: {reason}", temporary=True
         ) from None
     except aiohttp.ClientPayloadError as exc:
-        raise FetchError(f"broken response from {url}: {_one_line(exc)}") from None
+        raise FetchError(f"broken response from {url}: {_one_line(exc)}", temporary=True) from None
     except aiohttp.ClientError as exc:
-        raise FetchError(f"could not fetch {url}: {_one_line(exc)}") from None
+        raise FetchError(f"could not fetch {url}: {_one_line(exc)}", temporary=True) from None
 
 
 async def _fetch_following(
@@ -314,9 +321,16 @@ async def _read_response(
         return FetchResult(url, 304, b"", content_type, charset, etag, last_modified, True)
     if resp.status >= 400:
         reason = resp.reason or ""
-        raise FetchError(f"HTTP {resp.status} {reason} for {url}".replace("  ", " "))
+        raise FetchError(
+            f"HTTP {resp.status} {reason} for {url}".replace("  ", " "),
+            temporary=resp.status >= 500 or resp.status in _TEMPORARY_STATUSES,
+            kind="page unavailable",
+        )
     if resp.status >= 300 or resp.status < 200:
-        raise FetchError(f"HTTP {resp.status} {resp.reason or ''} for {url} (no content)")
+        raise FetchError(
+            f"HTTP {resp.status} {resp.reason or ''} for {url} (no content)",
+            kind="page unavailable",
+        )
     if content_type and content_type not in ACCEPTED_CONTENT_TYPES:
         raise FetchError(f"refused: {url} is {content_type}, not a web page, text or feed")
     limit = policy.max_bytes

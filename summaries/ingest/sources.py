@@ -13,11 +13,12 @@ import os
 import re
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from summaries.errors import IngestError
+from summaries.errors import FetchError, IngestError
 from summaries.ingest.clean import article_problem, clean_text
 from summaries.ingest.decode import decode_bytes
 from summaries.ingest.extract import domain_of, extract_html
@@ -26,9 +27,10 @@ from summaries.ingest.feeds import (
     draft_from_entry,
     entry_source,
     looks_like_feed,
-    parse_feed,
+    read_feed,
 )
-from summaries.ingest.fetch import FetchPolicy, fetch, format_size
+from summaries.ingest.fetch import FetchPolicy, FetchResult, fetch, format_size
+from summaries.ingest.language import detect_language
 from summaries.models import ArticleDraft
 
 log = logging.getLogger(__name__)
@@ -81,17 +83,19 @@ def draft_from_text(
     cleaned = clean_text(text, title_hint=title)
     problem = article_problem(cleaned.text)
     if problem is not None:
-        raise IngestError(f"{source} is {problem}")
+        raise IngestError(f"{source} is {problem}", kind="too short")
     return ArticleDraft(
         text=cleaned.text,
         title=cleaned.title,
         source=source,
         fetched_at=fetched_at,
         url=url,
-        outlet=outlet or cleaned.outlet or domain_of(url),
+        outlet=outlet or cleaned.outlet or domain_of(url) or cleaned.agency,
         author=cleaned.author,
         published_at=cleaned.published_at,
-        language=cleaned.language,
+        language=detect_language(cleaned.text) or cleaned.language,
+        place=cleaned.place,
+        agency=cleaned.agency,
     )
 
 
@@ -135,6 +139,10 @@ def draft_from_bytes(
     if not text.strip():
         raise IngestError(f"{source} is empty")
     media = (content_type or "").split(";", 1)[0].strip().lower()
+    if media in ("application/json", "application/feed+json") or (
+        not media and text.lstrip().startswith(("{", "["))
+    ):
+        raise IngestError(f"{source} is JSON data, not a web page, text or feed", kind="refused")
     is_html = media in ("text/html", "application/xhtml+xml") or (
         media != "text/plain" and _HTML_SNIFF_RE.search(text[:4096]) is not None
     )
@@ -271,7 +279,9 @@ async def _read_url(
 ) -> list[ArticleDraft | IngestError]:
     result = await fetch(url, policy)
     if looks_like_feed(result.body, result.content_type):
-        return await _read_feed(result.body, url, policy, fetched_at)
+        return await _read_feed(
+            result.body, url, policy, fetched_at, content_type=served_type(result)
+        )
     return [
         draft_from_bytes(
             result.body,
@@ -285,28 +295,44 @@ async def _read_url(
     ]
 
 
+def served_type(result: FetchResult) -> str | None:
+    """The Content-Type a response was served with, charset included ("text/xml; charset=x")."""
+    if not result.content_type:
+        return None
+    return result.content_type + (f"; charset={result.charset}" if result.charset else "")
+
+
 async def _read_feed(
-    data: bytes, source: str, policy: FetchPolicy, fetched_at: datetime
+    data: bytes,
+    source: str,
+    policy: FetchPolicy,
+    fetched_at: datetime,
+    *,
+    content_type: str | None = None,
 ) -> list[ArticleDraft | IngestError]:
-    feed_title, entries = parse_feed(data, source=source)
-    if not entries:
-        return [IngestError(f"{source}: feed has no entries")]
+    parsed = read_feed(data, source=source, content_type=content_type)
+    if not parsed.entries:
+        return [IngestError(f"{source}: feed has no entries", kind="no entries", feed=source)]
     semaphore = asyncio.Semaphore(TEASER_FETCH_CONCURRENCY)
 
     async def one(entry: FeedEntry) -> ArticleDraft | IngestError:
         try:
-            return await draft_of_entry(
+            draft = await draft_of_entry(
                 entry,
-                feed_title=feed_title,
+                feed_title=parsed.title,
                 source=source,
                 policy=policy,
                 fetched_at=fetched_at,
                 semaphore=semaphore,
             )
+            return replace(draft, feed_problem=parsed.problem)
         except IngestError as exc:
+            exc.feed, exc.entry = source, entry.id
+            exc.url = exc.url or entry.link
+            exc.title = exc.title or entry.title or None
             return exc
 
-    return list(await asyncio.gather(*(one(e) for e in entries)))
+    return list(await asyncio.gather(*(one(e) for e in parsed.entries)))
 
 
 async def draft_of_entry(
@@ -320,13 +346,48 @@ async def draft_of_entry(
 ) -> ArticleDraft:
     """One feed entry as an article: its own content, or its linked page for a teaser.
 
-    `semaphore` bounds how many linked pages are fetched at once. Raises IngestError.
+    When a teaser's page fails (DNS, refused connection, time-out, HTTP error, no article text)
+    and the entry's own text is long enough to be an article, that text is stored, marked as
+    the feed's (`from_feed`, with the page's error); `page_retry` says the failure may pass, so
+    a later poll fetches the page again. `semaphore` bounds how many linked pages are fetched
+    at once.
+
+    Raises:
+        IngestError: When neither the page nor the entry's own text can be stored.
     """
     if entry.is_teaser and entry.link:
         async with semaphore:
-            return await draft_from_linked_page(
-                entry, feed_title=feed_title, source=source, policy=policy, fetched_at=fetched_at
+            try:
+                return await draft_from_linked_page(
+                    entry,
+                    feed_title=feed_title,
+                    source=source,
+                    policy=policy,
+                    fetched_at=fetched_at,
+                )
+            except IngestError as exc:
+                page_error = exc
+        label = entry_source(source, entry)
+        reason = str(page_error).removeprefix(f"{label}: ")
+        try:
+            own = draft_from_entry(
+                entry, feed_title=feed_title, source=source, fetched_at=fetched_at
             )
+        except IngestError as short:
+            detail = str(short).removeprefix(f"{label}: feed entry text is ")
+            raise IngestError(
+                f"{label}: {reason}; the entry's own text is {detail}",
+                kind=page_error.kind or "page unavailable",
+                feed=source,
+                entry=entry.id,
+                url=entry.link,
+                title=entry.title or None,
+            ) from None
+        return replace(
+            own,
+            page_error=reason,
+            page_retry=isinstance(page_error, FetchError) and page_error.temporary,
+        )
     return draft_from_entry(entry, feed_title=feed_title, source=source, fetched_at=fetched_at)
 
 
@@ -373,12 +434,15 @@ async def draft_from_linked_page(
         )
     except IngestError as exc:
         message = str(exc)
-        raise type(exc)(message if message.startswith(label) else f"{label}: {message}") from None
+        shown = message if message.startswith(label) else f"{label}: {message}"
+        if isinstance(exc, FetchError):
+            raise FetchError(shown, temporary=exc.temporary, kind=exc.kind) from None
+        raise IngestError(shown, kind=exc.kind) from None
     outlet = draft.outlet
     if feed_title and (outlet is None or outlet == domain_of(draft.url)):
         outlet = feed_title
-    return ArticleDraft(
-        text=draft.text,
+    return replace(
+        draft,
         title=draft.title or entry.title,
         source=label,
         fetched_at=fetched_at,
@@ -386,5 +450,6 @@ async def draft_from_linked_page(
         outlet=outlet,
         author=draft.author or entry.author,
         published_at=draft.published_at or entry.published_at,
-        language=draft.language,
+        feed=source,
+        entry=entry.id,
     )

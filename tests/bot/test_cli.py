@@ -214,16 +214,17 @@ def test_article_shows_metadata_and_text(cli: Cli, seeds_dir: Path) -> None:
     cli("ingest", _seed(seeds_dir, "004"))
     run = cli("article", "1")
     assert run.code == 0
-    assert run.lines[:6] == [
+    assert run.lines[:7] == [
         "#1 Russia-North Korea Relations Deepen Amid Alleged Missile Usage in Ukraine",
         "outlet:    BNN Newsroom",
         "author:    BNN Correspondents",
         "published: 2024-01-15T08:07:00+00:00",
         f"source:    {_seed(seeds_dir, '004')}",
+        "language:  en",
         "story:     1",
     ]
-    assert run.lines[6] == ""
-    assert run.lines[7].startswith("On January 16, Moscow is set to host a pivotal meeting")
+    assert run.lines[7] == ""
+    assert run.lines[8].startswith("On January 16, Moscow is set to host a pivotal meeting")
     data = json.loads(cli("article", "1", "--json").out)
     assert data["outlet"] == "BNN Newsroom"
     assert data["published_at"] == "2024-01-15T08:07:00+00:00"
@@ -550,3 +551,58 @@ def test_second_briefing_leaves_nothing_new(flow: SeedFlow) -> None:
     assert out.strip() == "Nothing new since your last briefing."
     code, out, err = _run(flow.db, "whatsnew", "--audience", "A", "--json")
     assert json.loads(out)["stories"] == []
+
+
+# ------------------------------------------------------------------ feeds: counts, explain
+
+BERTH = (
+    "The harbour board of Port Alder approved a second ferry berth on Tuesday, ending a review "
+    "that lasted three years and drew objections from the fishing cooperative."
+)
+FERRY = (
+    "The island ferry will sail every hour from June, the operator said on Monday, after "
+    "passenger numbers doubled over two summers on the crossing to Gull Island."
+)
+FEED = f"""<?xml version="1.0"?><rss version="2.0"><channel><title>Port Alder Post</title>
+<item><title>Second Berth Approved</title><guid>berth</guid><description>{BERTH}</description></item>
+<item><title>Hourly Ferries</title><guid>ferry</guid><description>{FERRY}</description></item>
+<item><title>Quay Roadworks</title><guid>roadworks</guid><description>Roadworks tonight.</description></item>
+</channel></rss>"""
+
+
+def test_ingesting_a_feed_says_what_became_of_its_entries(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "post.rss"
+    path.write_text(FEED, encoding="utf-8")
+
+    run = cli("ingest", path)
+
+    assert run.code == 1  # one entry was rejected
+    assert run.lines[-2:] == [
+        f"Feed {path}: 3 entries: 2 stored, 0 duplicate, 1 skipped: 1 too short.",
+        "2 stored, 0 duplicate, 1 rejected",
+    ]
+
+
+def test_explain_an_article_and_a_never_seen_url(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "post.rss"
+    path.write_text(FEED, encoding="utf-8")
+    cli("ingest", path)
+    cli("brief", "--audience", "desk")
+
+    run = cli("explain", "1")
+
+    assert run.code == 0
+    assert run.lines[0] == "1: stored as article #1"
+    assert run.lines[1].startswith(f"from: {path}, ")  # and when
+    assert run.lines[2].startswith("#1 “Second Berth Approved” — Port Alder Post, story ")
+    assert run.lines[3] == "text: the feed entry's own"
+    assert run.lines[4].startswith("shown to cli:desk: briefing 1, ")
+
+    never = cli("explain", "https://nowhere.example/x")
+    assert never.code == 1
+    assert never.lines == [
+        "https://nowhere.example/x: never seen (not stored, and no feed or ingest mentioned it)."
+    ]
+    data = json.loads(cli("explain", "1", "--json").out)
+    assert data["status"] == "stored" and data["article"]["id"] == 1
+    assert data["deliveries"][0]["audience"] == "cli:desk"

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from fakes import FakeAttachment, FakeInteraction, FakeUser
 from sample_news import QUAY_UNION, add_quay_story, add_union_article, advance, open_room
 
 from bot import render
+from bot.cogs import common
 from bot.cogs.briefings import BriefingsCog
 from bot.cogs.digests import DigestsCog
 from bot.cogs.feeds import FeedsCog
@@ -47,7 +49,7 @@ def cmds(room: Newsroom) -> Commands:
 # ------------------------------------------------------------------------------ briefings
 
 
-async def test_brief_defers_then_shows_the_briefing_and_records_it_for_the_channel(
+async def test_a_quick_brief_is_answered_at_once_and_recorded_for_the_channel(
     room: Newsroom, cmds: Commands
 ) -> None:
     await add_quay_story(room)
@@ -55,14 +57,41 @@ async def test_brief_defers_then_shows_the_briefing_and_records_it_for_the_chann
     interaction = FakeInteraction()
     await BriefingsCog.brief.callback(cog, interaction, None)
 
-    assert interaction.response.deferred == [{"ephemeral": False, "thinking": True}]
+    assert not interaction.deferred  # ready within QUICK_ANSWER_S: one message, no "thinking…"
     (sent,) = interaction.sent
-    assert (sent.via, sent.ephemeral, sent.content) == ("followup", False, "Briefing: 1 story.")
+    assert (sent.via, sent.ephemeral, sent.content) == ("send_message", False, "Briefing: 1 story.")
     assert sent.titles == ["Velmar quay reopens"]
     assert sent.descriptions == [QUAY_SUMMARY]
     assert sent.embeds[0].footer.text == "Story 1 · 2 sources · /story 1 for everything"
     assert await room.store.delivery_count("channel:7001") == 1
     assert await room.store.delivery_count("user:501") == 0
+
+
+async def test_a_slow_brief_defers_publicly_then_answers_as_a_follow_up(
+    room: Newsroom, cmds: Commands, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(common, "QUICK_ANSWER_S", 0.0)  # nothing is quick enough
+    await add_quay_story(room)
+    interaction = FakeInteraction()
+    await BriefingsCog.brief.callback(BriefingsCog(cmds), interaction, None)
+
+    assert interaction.response.deferred == [{"ephemeral": False, "thinking": True}]
+    (sent,) = interaction.sent
+    assert (sent.via, sent.ephemeral, sent.content) == ("followup", False, "Briefing: 1 story.")
+    assert sent.titles == ["Velmar quay reopens"]
+    assert await room.store.delivery_count("channel:7001") == 1
+
+
+async def test_a_command_that_already_waited_is_deferred_at_once(
+    room: Newsroom, cmds: Commands
+) -> None:
+    """Time spent before the bot saw the interaction counts against the quick-answer time."""
+    await add_quay_story(room)
+    interaction = FakeInteraction()
+    interaction.created_at = datetime.now(UTC) - timedelta(seconds=1)  # type: ignore[attr-defined]
+    await BriefingsCog.brief.callback(BriefingsCog(cmds), interaction, None)
+    assert interaction.response.deferred == [{"ephemeral": False, "thinking": True}]
+    assert [s.via for s in interaction.sent] == ["followup"]
 
 
 async def test_whatsnew_after_brief_shows_only_the_new_article(
@@ -108,9 +137,14 @@ async def test_unknown_story_is_a_private_error(room: Newsroom, cmds: Commands) 
     await add_quay_story(room)
     interaction = FakeInteraction()
     await BriefingsCog.story.callback(BriefingsCog(cmds), interaction, 99)
-    assert interaction.deleted_original  # the public "thinking…" goes away
+    assert not interaction.deferred  # no public "thinking…" before a private error
     (sent,) = interaction.sent
-    assert (sent.content, sent.ephemeral, sent.embeds) == ("no story with id 99", True, [])
+    assert (sent.via, sent.content, sent.ephemeral, sent.embeds) == (
+        "send_message",
+        "no story with id 99",
+        True,
+        [],
+    )
     assert await room.store.delivery_count() == 0
 
 
@@ -295,7 +329,6 @@ async def test_digest_preview_records_nothing(room: Newsroom, cmds: Commands) ->
     )
     preview = FakeInteraction()
     await DigestsCog.digest_preview.callback(cog, preview)
-    assert preview.deferred
     assert preview.sent[0].content == "Preview of the digest:\nWhat's new: 1 story."
     assert await room.store.delivery_count("channel:7001") == 0
 
@@ -397,9 +430,9 @@ async def test_a_rejected_ingest_is_answered_privately(room: Newsroom, cmds: Com
     interaction = FakeInteraction()
     blob = FakeAttachment("photo.txt", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
     await BriefingsCog.ingest.callback(BriefingsCog(cmds), interaction, file=blob)
-    assert interaction.deleted_original  # the public "thinking..." is removed
+    assert not interaction.deferred  # the refusal is private from the start
     [sent] = interaction.sent
-    assert sent.ephemeral
+    assert sent.ephemeral and sent.via == "send_message"
     assert sent.content == "Rejected: photo.txt is a binary file, not text"
     assert await room.articles() == []
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import discord
 import pytest
 from discord import app_commands
+from discord.gateway import DiscordWebSocket
 from fakes import (
     FakeChannel,
     FakeClient,
@@ -33,6 +34,7 @@ from bot.discord_app import (
     post_briefing,
     run_bot,
     sync_commands,
+    use_endpoints,
 )
 from summaries.errors import InvalidInput
 from summaries.models import Briefing
@@ -267,3 +269,20 @@ async def test_run_without_a_token_exits_2_with_one_line(
 async def test_sync_without_a_token_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match="no Discord token: set BRIEFBOT_DISCORD_TOKEN"):
         await sync_commands(_Settings(db_path=tmp_path / "x.db"), None)
+
+
+def test_endpoints_follow_the_settings_and_return_to_discord_without_them(
+    tmp_path: Path,
+) -> None:
+    @dataclass(frozen=True)
+    class _Local(_Settings):
+        discord_api_base_url: str | None = "http://127.0.0.1:8300/api/v10"
+        discord_gateway_url: str | None = "ws://127.0.0.1:8300/"
+
+    use_endpoints(_Local(db_path=tmp_path / "x.db"))
+    assert discord.http.Route.BASE == "http://127.0.0.1:8300/api/v10"
+    assert discord.http.Route("GET", "/users/@me").url == "http://127.0.0.1:8300/api/v10/users/@me"
+    assert str(DiscordWebSocket.DEFAULT_GATEWAY) == "ws://127.0.0.1:8300/"
+    use_endpoints(_Settings(db_path=tmp_path / "x.db"))
+    assert discord.http.Route.BASE == "https://discord.com/api/v10"
+    assert str(DiscordWebSocket.DEFAULT_GATEWAY) == "wss://gateway.discord.gg/"

@@ -16,6 +16,7 @@ from summaries.models import (
     CitedSentence,
     Discrepancy,
     Feed,
+    FeedCounts,
     IngestResult,
     StoryBrief,
     Subscription,
@@ -175,6 +176,36 @@ def test_feed_list_shows_failures_and_flags_long_failures() -> None:
     )
 
 
+def test_feed_list_counts_entries_and_flags_ill_formed_feeds() -> None:
+    feed = Feed(
+        3,
+        "https://pa.example/rss",
+        "channel:1",
+        None,
+        last_polled_at=NOW,
+        warning="not well-formed XML (mismatched tag at line 40)",
+    )
+    counts = {
+        3: FeedCounts(
+            stored=12,
+            duplicate=2,
+            skipped=5,
+            reasons=(("too short", 4), ("same URL", 2), ("page unavailable", 1)),
+            from_feed=3,
+            retrying=1,
+        )
+    }
+
+    assert render.to_text(render.feeds_reply([feed], NOW, counts=counts)) == (
+        "1 feed for this channel.\n\n"
+        "## Feeds\n"
+        "• Feed 3: https://pa.example/rss — ok, last polled 05 Mar 2024 09:30 UTC; ill-formed "
+        "feed, read as far as it goes (not well-formed XML (mismatched tag at line 40)). "
+        "Entries: 12 stored (3 from the feed's own text, 1 waiting for its page), 2 duplicate, "
+        "5 skipped: 4 too short, 1 page unavailable\n"
+    )
+
+
 def test_digest_show_includes_the_last_delivery_error() -> None:
     sub = Subscription(
         1,
@@ -321,3 +352,41 @@ def test_any_card_respects_limits(title: str, rows: list[tuple[str, str, str | N
 def test_embeds_are_discord_embeds() -> None:
     (message,) = render.to_messages(render.story_reply(_sample_brief()))
     assert isinstance(message.embeds[0], discord.Embed)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.text(max_size=600), st.lists(st.tuples(_long_text, st.text(max_size=80), _url), max_size=30)
+)
+def test_any_card_as_plain_text_respects_message_limits(
+    title: str, rows: list[tuple[str, str, str | None]]
+) -> None:
+    card = Card(
+        title=title, lines=tuple(Line(t, label, url) for t, label, url in rows), footer=title
+    )
+    messages = render.to_text_messages(Reply(text="Daily digest: 1 story.", cards=(card,)))
+    _check_limits(messages)
+    assert all(not m.embeds for m in messages)
+
+
+def test_a_card_as_plain_text_keeps_title_lines_and_footer() -> None:
+    reply = render.briefing_reply(
+        Briefing(audience="channel:1", generated_at=NOW, stories=(_sample_brief(),)),
+        label="Daily digest",
+    )
+    [message] = render.to_text_messages(reply)
+    assert message.content is not None
+    lines = message.content.split("\n")
+    assert lines[:3] == ["Daily digest: 1 story.", "", "**Velmar port reopens**"]
+    assert lines[3] == (
+        "• The Port of Velmar reopened its north quay on Monday. — [Coast Times](https://ct.example/a)"
+    )
+    assert lines[-1] == "-# Story 3 · 2 sources · /story 3 for everything"
+
+
+def test_a_long_title_still_says_continued() -> None:
+    card = Card(title="Harbour " * 60, lines=tuple(Line("x" * 3000) for _ in range(3)))
+    titles = [e.title or "" for e in render.card_embeds(card)]
+    assert len(titles) == 3
+    assert titles[0].endswith("…") and len(titles[0]) <= 256
+    assert all(t.endswith("… (continued)") and len(t) <= 256 for t in titles[1:])

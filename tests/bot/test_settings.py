@@ -73,3 +73,33 @@ def test_db_option_overrides_the_config_file(tmp_path: Path) -> None:
 def test_a_missing_config_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match=r"config file .*nope\.toml does not exist"):
         load_settings(tmp_path / "nope.toml", environ={})
+
+
+def test_discord_endpoints_default_to_discord_and_can_point_at_a_stand_in(tmp_path: Path) -> None:
+    assert load_settings(EXAMPLE, environ={}).discord_api_base_url is None
+    path = tmp_path / "standin.toml"
+    path.write_text(
+        '[discord]\napi_base_url = "http://127.0.0.1:8300/api/v10/"\n'
+        'gateway_url = "ws://127.0.0.1:8300/"\n',
+        encoding="utf-8",
+    )
+    settings = load_settings(path, environ={})
+    assert settings.discord_api_base_url == "http://127.0.0.1:8300/api/v10"
+    assert settings.discord_gateway_url == "ws://127.0.0.1:8300/"
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("api_base_url", "ftp://x/api", "discord.api_base_url must be a http:// or https:// URL"),
+        ("gateway_url", "http://x/", "discord.gateway_url must be a ws:// or wss:// URL"),
+        ("gateway_url", "ws:///", "discord.gateway_url must be a ws:// or wss:// URL"),
+    ],
+)
+def test_a_bad_discord_endpoint_is_refused(
+    tmp_path: Path, key: str, value: str, message: str
+) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(f'[discord]\n{key} = "{value}"\n', encoding="utf-8")
+    with pytest.raises(InvalidInput, match=message):
+        load_settings(path, environ={})

@@ -269,6 +269,65 @@ async def test_reads_answer_while_a_write_transaction_is_open(room: Newsroom, sa
     assert [s.title for s in await room.story_titles("")] == ["being rewritten"]
 
 
+async def test_story_titles_match_word_prefixes_and_ids_in_one_statement(
+    room: Newsroom, samples: Any
+) -> None:
+    for text in samples.unrelated.values():
+        await room.ingest_text(text)
+    titles = {s.id: s.title for s in await room.story_titles("")}
+    assert sorted(titles.values()) == [
+        "Amateur Astronomers Track Bright Comet Over Northern Skies",
+        "City Library Opens Robotics Workshop for Teenagers",
+        "Hillside Orchards Report Record Cherry Harvest",
+    ]
+    assert [s.title for s in await room.story_titles("robo work")] == [
+        "City Library Opens Robotics Workshop for Teenagers"
+    ]
+    assert [s.title for s in await room.story_titles("CHERRY")] == [
+        "Hillside Orchards Report Record Cherry Harvest"
+    ]
+    assert [s.id for s in (await room.story_titles("2"))[:1]] == [2]  # a story number
+    assert await room.story_titles("zeppelin") == []
+    assert len(await room.story_titles("#?!")) == 3  # nothing to match: the latest stories
+    [comet] = await room.story_titles("comet")
+    assert comet.article_count == 1 and comet.outlets == ()  # autocomplete needs no outlets
+
+
+async def test_autocomplete_answers_while_every_pooled_reader_is_busy(
+    sqlite_db: Path, clock: Any, samples: Any
+) -> None:
+    """Story titles for autocomplete never queue behind the reads of briefings being built
+    (SQLite keeps a connection for them; PostgreSQL serves them from its pool)."""
+    async with Newsroom(sqlite_db, clock=clock) as room:
+        await _autocomplete_beside_busy_readers(room, samples)
+
+
+async def _autocomplete_beside_busy_readers(room: Newsroom, samples: Any) -> None:
+    await room.ingest_text(samples.orchard, source="orchard.txt")
+    held: list[Any] = []
+    busy = asyncio.Event()
+    release = asyncio.Event()
+
+    async def hold() -> None:
+        async with room.store._reading():
+            held.append(1)
+            if len(held) == 4:
+                busy.set()
+            await release.wait()
+
+    holders = [asyncio.ensure_future(hold()) for _ in range(4)]
+    try:
+        await asyncio.wait_for(busy.wait(), timeout=2)
+        waiting = asyncio.ensure_future(room.article(1))  # an ordinary read has to wait ...
+        titles = await asyncio.wait_for(room.story_titles("cherr"), timeout=2)  # ... this not
+        assert not waiting.done()
+    finally:
+        release.set()
+        await asyncio.gather(*holders)
+    assert [s.title for s in titles] == ["Hillside Orchards Report Record Cherry Harvest"]
+    assert (await waiting).id == 1
+
+
 async def test_in_memory_store_reads_and_writes_on_one_connection(samples: Any) -> None:
     async with Newsroom(":memory:") as room:
         stored = await room.ingest_text(samples.orchard, source="orchard.txt")

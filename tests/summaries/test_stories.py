@@ -116,3 +116,24 @@ async def test_topic_finds_the_matching_story_first(room: Newsroom, samples: Any
     assert found
     assert "Kestrel" in found[0].title or "Brennmoor" in found[0].title
     assert await room.stories(topic="submarine") == []
+
+
+RESERVOIR_EN = """Kestrel Reservoir Spillway Opened by Halvard Osterby
+
+Engineers opened the emergency spillway of the Kestrel Reservoir on Monday after heavy rain, regional water authority director Halvard Osterby said in Brennmoor. About 2,300 residents of Brennmoor were asked to leave as a precaution, and schools in Brennmoor and Sollholt closed. Halvard Osterby said the Kestrel Reservoir dam was sound and would be inspected again on 14 June 2025."""
+
+# Another story, in German, that happens to share the names, places and figures.
+MUSEUM_DE = """Halvard Osterby eröffnet Museum in Brennmoor
+
+Der frühere Direktor Halvard Osterby hat am Montag in Brennmoor ein neues Museum für Volkskunst eröffnet. Rund 2.300 Besucher kamen am ersten Tag nach Brennmoor und Sollholt, sagte Halvard Osterby. Das Museum am Kestrel Reservoir zeigt Holzschnitzereien und ist ab dem 14. Juni 2025 täglich geöffnet."""
+
+
+async def test_articles_in_two_languages_never_share_a_story(room: Newsroom) -> None:
+    english = await room.ingest_text(RESERVOIR_EN, source="en")
+    german = await room.ingest_text(MUSEUM_DE, source="de")
+
+    assert (await room.article(english.article_id or 0)).language == "en"
+    assert (await room.article(german.article_id or 0)).language == "de"
+    # names and figures alone would have put them together (checked with the language test
+    # switched off); in two languages they are compared on nothing else
+    assert english.story_id != german.story_id

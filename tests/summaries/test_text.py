@@ -6,6 +6,7 @@ import pytest
 
 from summaries.text import (
     content_stems,
+    count_words,
     is_heading_like,
     names,
     points_back,
@@ -114,3 +115,41 @@ def test_a_sentence_pointing_at_the_one_before_is_flagged_but_a_connective_is_no
     assert not points_back("Additionally, two ferries were cancelled.")
     assert not points_back("The move to close the pier drew protests.")
     assert not points_back("This week the pier reopened.")
+
+
+def test_sentences_in_other_scripts() -> None:
+    assert split_sentences("Паром отошёл в семь. Пассажиров было сорок! Что дальше?") == [
+        "Паром отошёл в семь.",
+        "Пассажиров было сорок!",
+        "Что дальше?",
+    ]
+    assert split_sentences("नौका सात बजे चली। चालीस यात्री थे।") == [
+        "नौका सात बजे चली।",
+        "चालीस यात्री थे।",
+    ]
+    assert split_sentences("渡轮七点出发。船上有四十名乘客！「明天呢？」他问。") == [
+        "渡轮七点出发。",
+        "船上有四十名乘客！",
+        "「明天呢？」",
+        "他问。",
+    ]
+    # lower case after a full stop is no sentence start, in any alphabet
+    assert split_sentences("Он приехал в 7 ч. утра и уехал.") == ["Он приехал в 7 ч. утра и уехал."]
+
+
+def test_word_counts_in_scripts_without_spaces() -> None:
+    assert count_words("The ferry left at seven.") == 5
+    assert count_words("渡轮七点出发") == 3  # two characters make about a word
+    assert count_words("เรือออกเดินทาง") == 4  # four Thai characters make about a word
+
+
+def test_content_stems_follow_the_language() -> None:
+    sentence = "Die Fähren fahren wieder, sagte die Hafenbehörde am Montag."
+    german = content_stems(sentence, "de")
+    assert "fahr" in german and "hafenbehord" in german
+    assert "die" not in german and "am" not in german  # German stop words
+    assert content_stems("渡轮公司宣布", "zh") == ["渡轮", "轮公", "公司", "司宣", "宣布"]
+    # English (or unknown) text keeps the English rules
+    assert content_stems("The ferries sailed again", "en") == content_stems(
+        "The ferries sailed again"
+    )

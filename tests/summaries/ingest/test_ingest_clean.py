@@ -82,6 +82,8 @@ def test_no_stated_date_means_none_and_prose_starting_with_by_is_kept() -> None:
         "repairs are finished.",
         "What happens next",
         "By the end of the month, the county expects to choose a contractor for the repairs.",
+        # between two paragraphs only a bare widget word ("Advertisement") is furniture
+        "Read more: Five bridges that need repairs this year",
         'Residents asked for a temporary footbridge. "Children walk this way to school every '
         'day," said parent Lena Holm.',
     ]
@@ -231,3 +233,177 @@ def test_a_dateline_opening_the_text_is_dropped(first: str, kept: str) -> None:
     body = " The second sentence adds enough words for this to count as a real article body here."
     cleaned = clean_text(first + body)
     assert cleaned.text == kept + body
+
+
+# ------------------------------------------------------------- furniture only at the edges
+
+LEAD = (
+    "The touring orchestra of Port Alder announced its summer dates on Monday, after two years "
+    "in which the hall was closed for repairs."
+)
+MIDDLE = (
+    "Tickets go on sale next week at the box office and online, the orchestra's manager said "
+    "in a statement."
+)
+
+
+def test_lists_of_dates_prices_and_credits_closing_an_article_are_kept() -> None:
+    raw = "\n\n".join(
+        [
+            LEAD,
+            "The dates:",
+            "June 24 -- Riverside Arena, Tallin Bay",
+            "June 26 -- Harbour Hall, Port Alder",
+            "Prices:",
+            "Balcony: 40 crowns",
+            "Stalls : 65 crowns",
+            "(Reporting by Mara Okonkwo; editing by Ines Varga)",
+        ]
+    )
+
+    cleaned = clean_text(raw)
+
+    assert cleaned.text.split("\n\n") == raw.split("\n\n")
+
+
+def test_tag_lines_and_a_sign_off_closing_an_article_are_still_dropped() -> None:
+    raw = f"{LEAD}\n\n{MIDDLE}\n\nCulture Music Port Alder\nMara Okonkwo\n\nShare this article"
+
+    cleaned = clean_text(raw)
+
+    assert cleaned.text == f"{LEAD}\n\n{MIDDLE}"
+
+
+def test_between_two_paragraphs_only_bare_widget_words_are_dropped() -> None:
+    raw = "\n\n".join(
+        [
+            LEAD,
+            "Photo: Harbour Hall archive",
+            "Advertisement",
+            "June 24, 2025",
+            "By the end of the month the orchestra will publish its autumn programme.",
+            MIDDLE,
+        ]
+    )
+
+    cleaned = clean_text(raw)
+
+    assert cleaned.text.split("\n\n") == [
+        LEAD,
+        "Photo: Harbour Hall archive",
+        "June 24, 2025",
+        "By the end of the month the orchestra will publish its autumn programme.",
+        MIDDLE,
+    ]
+    assert cleaned.published_at is None  # a date inside the article is not its date
+
+
+def test_labels_are_dropped_above_the_headline_only() -> None:
+    raw = f"CULTURE\n\nOrchestra Announces Summer Dates\n\nNew season\n\n{LEAD}"
+
+    cleaned = clean_text(raw)
+
+    assert cleaned.title == "Orchestra Announces Summer Dates"
+    assert cleaned.text == f"New season\n\n{LEAD}"
+
+
+def test_a_breadcrumb_is_a_path_of_short_section_names() -> None:
+    crumbs = "Home > Culture > Music"
+    long_path = "Port Alder > New dates for the orchestra > Tickets"
+
+    title = "Orchestra Announces Summer Dates"
+    assert clean_text(f"{crumbs}\n\n{LEAD}", title_hint=title).text == LEAD
+    kept = clean_text(f"{long_path}\n\n{LEAD}", title_hint=title)
+    assert kept.text == f"{long_path}\n\n{LEAD}"
+
+
+def test_paragraphs_in_scripts_without_spaces_are_prose() -> None:
+    japanese = (
+        "港の市立図書館は月曜日、改修工事を終えて三年ぶりに再開した。館長によると、"
+        "新しい閲覧室には二百席が設けられ、夜九時まで利用できるという。"
+    )
+    chinese = "港口城市的新渡轮航线周一开通，每天往返六次。市政府表示，这条航线将缩短通勤时间。"
+    raw = f"港の図書館が再開\n\n{japanese}\n\n閲覧室\n\n{chinese}"
+
+    cleaned = clean_text(raw)
+
+    assert cleaned.title == "港の図書館が再開"
+    assert cleaned.text.split("\n\n") == [japanese, "閲覧室", chinese]
+    assert split_sentences(chinese) == [
+        "港口城市的新渡轮航线周一开通，每天往返六次。",
+        "市政府表示，这条航线将缩短通勤时间。",
+    ]
+    assert article_problem(japanese) is None  # about 30 words, not one
+
+
+# ---------------------------------------------------------------- wire datelines, SGML codes
+
+
+@pytest.mark.parametrize(
+    ("opening", "place", "agency"),
+    [
+        ("VELMAR, October 3 (Xinhua) -- ", "VELMAR", "Xinhua"),
+        ("PORT ALDER, Norland (AP) - ", "PORT ALDER, Norland", "AP"),
+        ("BRENNMOOR (Reuters) - ", "BRENNMOOR", "Reuters"),
+        ("SOLLHOLT, N.L. (AP) _ ", "SOLLHOLT, N.L.", "AP"),
+        ("EDDERLY — ", "EDDERLY", None),
+        ("TALLIN BAY, Oct. 5 - ", "TALLIN BAY", None),
+        ("Velmar, Norland (AFP) — ", "Velmar, Norland", "AFP"),
+        ("(AP) -- ", None, "AP"),
+        ("VELMAR (Nordmark), Oct. 3 (Xinhua) -- ", "VELMAR (Nordmark)", "Xinhua"),
+        ("BRENNMOOR (AP -- ", "BRENNMOOR", "AP"),  # the wire dropped the bracket
+    ],
+)
+def test_wire_datelines_become_place_and_agency(
+    opening: str, place: str | None, agency: str | None
+) -> None:
+    body = "The harbour board approved a second ferry berth on Tuesday after a long review."
+
+    cleaned = clean_text(f"{opening}{body}\n\nThe berth will open next spring, the board said.")
+
+    assert cleaned.text.split("\n\n")[0] == body
+    assert (cleaned.place, cleaned.agency) == (place, agency)
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "NATO - the alliance met on Tuesday to discuss the new ferry berth for the harbour.",
+        "UPDATE: The harbour board approved a second ferry berth on Tuesday after a review.",
+        "The board said: we will build the berth next year, after the review is finished.",
+    ],
+)
+def test_openings_that_are_not_datelines_are_kept(first: str) -> None:
+    cleaned = clean_text(first)
+
+    assert cleaned.text == first
+    assert cleaned.place is None and cleaned.agency is None
+
+
+def test_a_dateline_before_a_short_first_paragraph_and_wire_quotes() -> None:
+    cleaned = clean_text(
+        "EDDERLY _ ``They have plans.''\n\n"
+        "The harbour board approved a second ferry berth on Tuesday after a long review."
+    )
+
+    assert cleaned.text.split("\n\n")[0] == "``They have plans.''"
+    assert cleaned.place == "EDDERLY"
+
+
+def test_a_dateline_on_its_own_line_and_sgml_codes_of_wire_copy() -> None:
+    raw = (
+        "   VELMAR, Norland (AP) _\n\n"
+        "   The harbour board approved a second ferry berth on Tuesday, ending a review that "
+        "lasted three years. &QL;\n\n"
+        "   &UR; The berth will cost 40 million crowns &AMP; open next spring, the board said.\n\n"
+        "   --------------------------------------- &QC;"
+    )
+
+    cleaned = clean_text(raw)
+
+    assert cleaned.text.split("\n\n") == [
+        "The harbour board approved a second ferry berth on Tuesday, ending a review that lasted "
+        "three years.",
+        "The berth will cost 40 million crowns & open next spring, the board said.",
+    ]
+    assert (cleaned.place, cleaned.agency) == ("VELMAR, Norland", "AP")

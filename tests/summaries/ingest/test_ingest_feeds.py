@@ -9,7 +9,7 @@ import pytest
 from ingest_server import LocalServer
 
 from summaries.errors import IngestError
-from summaries.ingest.feeds import draft_from_entry, looks_like_feed, parse_feed
+from summaries.ingest.feeds import draft_from_entry, looks_like_feed, parse_feed, read_feed
 from summaries.ingest.fetch import FetchPolicy
 from summaries.ingest.sources import read_input
 from summaries.models import ArticleDraft
@@ -123,6 +123,10 @@ def test_draft_from_full_content_entry() -> None:
         outlet="Riverside Gazette",
         author="Oskar Berg",
         published_at=datetime(2024, 4, 30, 14, 20, tzinfo=UTC),
+        language="en",
+        feed="gazette.xml",
+        entry="gazette-ferry-1",
+        from_feed=True,
     )
 
 
@@ -192,7 +196,8 @@ async def test_feed_url_with_teasers_fetches_linked_pages(server: LocalServer) -
     )
     assert isinstance(gone, IngestError)
     assert str(gone) == (
-        f"{feed_url} [urn:harbour-today:gone]: HTTP 404 Not Found for {server.url('/gone')}"
+        f"{feed_url} [urn:harbour-today:gone]: HTTP 404 Not Found for {server.url('/gone')}; "
+        "the entry's own text is too short to be an article (4 words; at least 20 needed)"
     )
 
 
@@ -208,9 +213,11 @@ async def test_teaser_links_go_through_the_fetch_policy(server: LocalServer) -> 
 
     assert [str(r) for r in results] == [
         f"{feed_url} [urn:harbour-today:{name}]: refused: 127.0.0.2 is a loopback address "
-        "(set fetch.allow_private to allow)"
-        for name in ("panels", "lanes", "gone")
+        "(set fetch.allow_private to allow); the entry's own text is too short to be an "
+        f"article ({words} words; at least 20 needed)"
+        for name, words in (("panels", 6), ("lanes", 5), ("gone", 4))
     ]
+    assert [r.kind for r in results if isinstance(r, IngestError)] == ["refused"] * 3
 
 
 async def test_malformed_feed_url_is_one_error(server: LocalServer) -> None:
@@ -223,3 +230,131 @@ async def test_malformed_feed_url_is_one_error(server: LocalServer) -> None:
     assert len(results) == 1
     assert isinstance(results[0], IngestError)
     assert str(results[0]).startswith(f"{url} is not an RSS/Atom feed: ")
+
+
+# ------------------------------------------------ teasers whose page fails, JSON Feed, bozo
+
+TEASER_TEXT = (
+    "The harbour board of Port Alder approved a second ferry berth on Tuesday, ending a "
+    "review that lasted three years and drew objections from the fishing cooperative."
+)
+
+
+def _teaser_rss(base: str) -> str:
+    items = "".join(
+        f"<item><title>Berth {name}</title><link>{base}/{name}</link><guid>berth-{name}</guid>"
+        f"<description>{TEASER_TEXT}</description></item>"
+        for name in ("down", "gone", "refused")
+    )
+    return (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Port Alder Post</title>'
+        f"{items}</channel></rss>"
+    )
+
+
+async def test_a_teaser_whose_page_fails_keeps_its_own_text(server: LocalServer) -> None:
+    server.page("/down", "busy", content_type="text/plain", status=503)
+    server.page("/gone", "removed", content_type="text/plain", status=404)
+    # "refused": the entry links to a port where nothing listens
+    feed = _teaser_rss(server.url("")).replace(
+        f"{server.url('')}/refused", "http://127.0.0.1:9/refused"
+    )
+    url = server.page("/feed.xml", feed, content_type="application/rss+xml")
+
+    down, gone, refused = await read_input(url, LOCAL, fetched_at=NOW)
+
+    for draft in (down, gone, refused):
+        assert isinstance(draft, ArticleDraft)
+        assert draft.text == TEASER_TEXT
+        assert draft.from_feed is True
+        assert draft.feed == url
+    assert isinstance(down, ArticleDraft) and isinstance(gone, ArticleDraft)
+    assert isinstance(refused, ArticleDraft)
+    assert down.page_error == f"HTTP 503 Service Unavailable for {server.url('/down')}"
+    assert down.page_retry is True  # may pass: fetched again on the next poll
+    assert gone.page_error == f"HTTP 404 Not Found for {server.url('/gone')}"
+    assert gone.page_retry is False
+    assert refused.page_error is not None
+    assert refused.page_error.startswith("could not connect to 127.0.0.1:9")
+    assert refused.page_retry is True
+
+
+JSON_FEED_10 = """{
+  "version": "https://jsonfeed.org/version/1",
+  "title": "Port Alder Post",
+  "author": {"name": "Harbour Desk"},
+  "items": [
+    {"id": "1", "url": "https://post.example/berth", "title": "Second Berth Approved",
+     "content_html": "<p>%s</p><script>alert(1)</script>",
+     "date_published": "2024-04-30T16:20:00+02:00"},
+    {"id": "2", "title": "Ferry Timetable", "content_text": "%s\\n\\nTickets stay valid."}
+  ]
+}""".replace("%s", TEASER_TEXT)
+
+JSON_FEED_11 = """{
+  "version": "https://jsonfeed.org/version/1.1",
+  "title": "Port Alder Post",
+  "items": [
+    {"id": "b", "url": "https://post.example/b", "title": "Quay Works",
+     "content_text": "%s", "authors": [{"name": "Ines Varga"}, {"name": "Tomas Brand"}],
+     "date_modified": "2024-05-01T08:00:00Z"}
+  ]
+}""".replace("%s", TEASER_TEXT)
+
+
+async def test_json_feed_1_0_and_1_1(server: LocalServer) -> None:
+    url10 = server.page("/feed.json", JSON_FEED_10, content_type="application/feed+json")
+    url11 = server.page("/feed11.json", JSON_FEED_11, content_type="application/json")
+
+    berth, timetable = await read_input(url10, LOCAL, fetched_at=NOW)
+    (quay,) = await read_input(url11, LOCAL, fetched_at=NOW)
+
+    assert isinstance(berth, ArticleDraft) and isinstance(timetable, ArticleDraft)
+    assert berth.title == "Second Berth Approved"
+    assert berth.text == TEASER_TEXT  # the script is not text
+    assert berth.url == "https://post.example/berth"
+    assert berth.outlet == "Port Alder Post"
+    assert berth.author == "Harbour Desk"
+    assert berth.published_at == datetime(2024, 4, 30, 14, 20, tzinfo=UTC)
+    assert timetable.text == f"{TEASER_TEXT}\n\nTickets stay valid."
+    assert isinstance(quay, ArticleDraft)
+    assert quay.author == "Ines Varga, Tomas Brand"
+    assert quay.published_at == datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
+
+
+def test_json_that_is_no_feed_is_refused_with_a_reason() -> None:
+    with pytest.raises(IngestError) as err:
+        read_feed(b'{"version": "2", "items": []}', source="x.json")
+    assert str(err.value) == "x.json is not a feed: JSON without a JSON Feed version"
+
+
+BROKEN = f"""
+<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Port Alder Post</title>
+<item><title>Second Berth Approved</title><guid>one</guid>
+<description>{TEASER_TEXT}</description></item>
+<item><title>Quay Works &mdash; Phase Two</title><guid>two</guid>
+<description>{TEASER_TEXT} The second phase starts in May.</description></item>
+<item <title>Broken Start Tag</titl>
+</channel></rss>
+"""
+
+
+def test_an_ill_formed_feed_is_read_as_far_as_it_goes_and_flagged() -> None:
+    parsed = read_feed(BROKEN.encode(), source="broken.xml")
+
+    assert [e.id for e in parsed.entries][:2] == ["one", "two"]
+    assert parsed.entries[1].title == "Quay Works — Phase Two"
+    assert parsed.problem is not None
+    assert parsed.problem.startswith("not well-formed XML (")
+
+
+async def test_ingest_says_the_feed_was_ill_formed(tmp_path: Path) -> None:
+    path = tmp_path / "broken.rss"
+    path.write_text(BROKEN, encoding="utf-8")
+
+    results = await read_input(str(path), LOCAL, fetched_at=NOW)
+
+    drafts = [r for r in results if isinstance(r, ArticleDraft)]
+    assert len(drafts) >= 2
+    assert all(d.feed_problem and d.feed_problem.startswith("not well-formed XML") for d in drafts)

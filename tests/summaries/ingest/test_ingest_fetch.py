@@ -100,12 +100,27 @@ async def test_http_errors(server: LocalServer, status: int, reason: str) -> Non
     assert str(err.value) == f"HTTP {status} {reason} for {url}"
 
 
+@pytest.mark.parametrize(
+    ("status", "temporary"), [(503, True), (500, True), (429, True), (404, False), (410, False)]
+)
+async def test_http_errors_say_whether_trying_again_may_work(
+    server: LocalServer, status: int, temporary: bool
+) -> None:
+    url = server.page("/err", "nope", status=status)
+
+    with pytest.raises(FetchError) as err:
+        await fetch(url, LOCAL)
+    assert err.value.temporary is temporary
+    assert err.value.kind == "page unavailable"
+
+
 async def test_refuses_unsupported_content_type(server: LocalServer) -> None:
     url = server.page("/logo.png", b"\x89PNG\r\n\x1a\n", content_type="image/png")
 
     with pytest.raises(FetchError) as err:
         await fetch(url, LOCAL)
     assert str(err.value) == f"refused: {url} is image/png, not a web page, text or feed"
+    assert (err.value.temporary, err.value.kind) == (False, "refused")
 
 
 async def test_size_cap_on_content_length(server: LocalServer) -> None:
@@ -143,6 +158,7 @@ async def test_timeout(server: LocalServer) -> None:
     with pytest.raises(FetchError) as err:
         await fetch(url, FetchPolicy(allow_private=True, timeout_s=0.2))
     assert str(err.value) == f"timed out after 0.2 s fetching {url}"
+    assert err.value.temporary is True
 
 
 async def test_connection_refused_is_one_line() -> None:
@@ -155,6 +171,7 @@ async def test_connection_refused_is_one_line() -> None:
         await fetch(url, LOCAL)
     assert str(err.value).startswith(f"could not connect to 127.0.0.1:{port} for {url}: ")
     assert "\n" not in str(err.value)
+    assert err.value.temporary is True  # a server that is down may come back
 
 
 async def test_default_policy_refuses_loopback_ip(server: LocalServer) -> None:

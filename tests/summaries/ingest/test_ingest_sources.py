@@ -121,7 +121,7 @@ async def test_text_encodings(tmp_path: Path, encoding: str) -> None:
 async def test_html_page_without_article() -> None:
     path = FIXTURES / "login_page.html"
 
-    assert _error(await _read(str(path))) == f"no article text found in {path}"
+    assert _error(await _read(str(path))) == f"no article text found in {path} (only 1 word)"
 
 
 async def test_too_short(tmp_path: Path) -> None:
@@ -164,6 +164,7 @@ def test_pasted_text() -> None:
         fetched_at=NOW,
         url="https://www.valley-news.example/market",
         outlet="valley-news.example",
+        language="en",
     )
 
 
@@ -245,7 +246,7 @@ async def test_url_errors_are_results_not_exceptions(server: LocalServer) -> Non
 async def test_url_page_without_article(server: LocalServer) -> None:
     url = server.page("/login", (FIXTURES / "login_page.html").read_bytes())
 
-    assert _error(await _read(url)) == f"no article text found in {url}"
+    assert _error(await _read(url)) == f"no article text found in {url} (only 1 word)"
 
 
 def test_html_with_only_a_few_words() -> None:
