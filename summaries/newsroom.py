@@ -12,7 +12,7 @@ import logging
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
@@ -65,6 +65,7 @@ COPY_SHARE = 0.6
 COPY_MIN_SENTENCES = 3
 # Disagreements are looked for among a story's most recent original articles.
 DISCREPANCY_ARTICLES = 40
+UPDATE_CACHE = 64  # what-is-new answers kept per story version (one per distinct baseline)
 # Articles written per transaction by `ingest`.
 WRITE_BATCH = 32
 
@@ -619,7 +620,21 @@ class Newsroom:
             fresh.extend(c for c in candidates if c.doc not in baseline and c.key not in taken)
             if not fresh:
                 return []
-            return select_update(fresh, shown_sentences, words=config.new_words)
+            return update_with(config.new_words)
+
+        cache = shared.updates
+
+        def update_with(budget: int) -> list[Candidate]:
+            assert baseline is not None
+            key = (frozenset(baseline), frozenset(c.key for c in chosen), budget)
+            known = cache.get(key)
+            if known is None:
+                picked = select_update(fresh, shown_sentences, words=budget)
+                if len(cache) >= UPDATE_CACHE:
+                    cache.clear()
+                cache[key] = known = tuple(c.key for c in picked)
+            by_key = {c.key: c for c in fresh}
+            return [by_key[k] for k in known]
 
         new = await asyncio.to_thread(compute_new)
         found: list[Discrepancy] = []
@@ -646,7 +661,7 @@ class Newsroom:
         if renew is not None:
 
             def new_with(budget: int) -> tuple[CitedSentence, ...]:
-                picked = select_update(fresh, shown_sentences, words=budget)
+                picked = update_with(budget)
                 return tuple(cite(c, updates_briefing=updates) for c in picked)
 
             renew[story.id] = new_with
@@ -848,6 +863,11 @@ class _SharedParts:
     candidates: tuple[Candidate, ...]
     summaries: dict[int, tuple[int, ...]]  # word budget -> sentence ids in reading order
     discrepancies: tuple[Discrepancy, ...] | None
+    # (baseline articles, sentences shown with the answer, budget) -> what is new: audiences
+    # with the same baseline (digests for a thousand channels) get it computed once
+    updates: dict[tuple[frozenset[int], frozenset[int], int], tuple[int, ...]] = field(
+        default_factory=dict
+    )
 
 
 def _candidates(
