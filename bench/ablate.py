@@ -45,7 +45,6 @@ def ablations() -> list[Ablation]:
         Ablation("summary: no document threshold", replace(c, doc_share=0.0, min_docs=1)),
         Ablation("summary: no lead weighting", replace(c, lead_weight=0.0)),
         Ablation("summary: no rare-concept fill", replace(c, rare_weight=0.0)),
-        Ablation("summary: no outlet tie-break", replace(c, outlet_tiebreak=0.0)),
         Ablation("summary: no minimum length (8)", replace(c, min_words=1)),
         Ablation("summary: adjacent sentences allowed", replace(c, no_adjacent=False)),
         Ablation("summary: no restatement ban", replace(c, restatements=False)),

@@ -184,7 +184,6 @@ def select_update(
         rules=rules.coverage,
         respelled=respelled or None,
         stems=fresh_stems,
-        sources=[c.source for c in fresh],
         restates=restates,  # type: ignore[arg-type]
         seen=shown,
         allowed=allowed,

@@ -530,8 +530,6 @@ class CoverageRules:
         lead_weight: A document carrying a concept adds 1 + lead_weight / (1 + p) to its
             weight, p the position of its earliest sentence with it: what articles open with
             is what matters (news leads).
-        outlet_tiebreak: Weight added per distinct outlet carrying a concept: among equally
-            covered facts, the one more outlets report.
         rare_weight: What a concept below the document threshold is still worth, as a
             fraction of its weight: it only decides how words left over are filled.
         min_words: Shorter sentences are never quoted (captions, "Here's why.").
@@ -552,7 +550,6 @@ class CoverageRules:
     restatements: bool = True
     focus_weight: float = 1.0
     lead_weight: float = 6.0
-    outlet_tiebreak: float = 0.01
     rare_weight: float = 0.01
     min_words: int = 8
     no_adjacent: bool = True
@@ -590,7 +587,7 @@ class _ConceptTable:
 
     Attributes:
         incidence: Sentence x concept, 1 where the sentence carries the concept.
-        weight: Each concept's weight (`CoverageRules`: documents, leads, outlets).
+        weight: Each concept's weight (`CoverageRules`: documents, leads).
         df: Number of documents carrying each concept.
         lengths: Words per sentence.
         tokens: Stem (or name key) -> its id in `keys`.
@@ -629,7 +626,6 @@ def _concept_table(
     texts: Sequence[str],
     docs: Sequence[int],
     positions: Sequence[int],
-    sources: Sequence[str | None] | None,
     respelled: dict[str, tuple[str, ...]] | None,
     rules: CoverageRules,
     weigh_from: int = 0,
@@ -700,15 +696,6 @@ def _concept_table(
         c_s[first], weights=1.0 + rules.lead_weight / (1.0 + p_s[first]), minlength=max(m, 1)
     )
     df = np.bincount(c_s[first], minlength=max(m, 1))
-    if sources is not None:
-        outlet_ids = {s: k for k, s in enumerate(dict.fromkeys(s for s in sources if s))}
-        if outlet_ids:
-            k = len(outlet_ids)
-            src = np.asarray([outlet_ids.get(s, -1) if s else -1 for s in sources], np.int64)
-            r_src = src[rows]
-            has = r_src >= 0
-            pairs = np.unique(cols[has] * k + r_src[has])
-            weight = weight + rules.outlet_tiebreak * np.bincount(pairs // k, minlength=max(m, 1))
     if rules.units > 0:
         weight = np.where((concept_keys & _UNIT) == _UNIT, weight * rules.units, weight)
     return _ConceptTable(incidence, weight, df, lengths, tokens, concept_keys, seen)
@@ -724,7 +711,6 @@ def select_coverage(
     rules: CoverageRules = COVERAGE,
     respelled: dict[str, tuple[str, ...]] | None = None,
     stems: Sequence[Sequence[str]] | None = None,
-    sources: Sequence[str | None] | None = None,
     restates: Callable[[], Callable[[int, list[int]], bool]] | None = None,
     seen: Sequence[Candidate] = (),
     allowed: np.ndarray | None = None,
@@ -760,7 +746,6 @@ def select_coverage(
         [c.text for c in everything],
         [c.doc for c in everything],
         [c.position for c in everything],
-        None if sources is None else [*(None for _ in seen), *sources],
         respelled,
         rules,
         weigh_from=len(seen),
@@ -1198,7 +1183,7 @@ class Candidate:
         when: The article's date, for chronological ordering; None when unknown.
         stems: ``summaries.text.content_stems(text)`` when already known (a cache; computed
             when None).
-        source: The outlet's name, when known (a tie-break: what more outlets report).
+        source: The outlet's name, when known.
     """
 
     key: int
@@ -1281,7 +1266,6 @@ def summarize_candidates(
             rules=coverage,
             respelled=respelled,
             stems=stems,
-            sources=[c.source for c in candidates],
             restates=(lambda: _restatement_check(texts, stems)) if coverage.restatements else None,
             focus=content_stems(topic) if topic else (),
         )
