@@ -47,7 +47,7 @@ from summaries.models import (
 )
 from summaries.novelty import select_update
 from summaries.store import NewArticle, Store, Window, Writer
-from summaries.summarize import Candidate, summarize_candidates
+from summaries.summarize import Candidate, ConceptIndex, concept_index, summarize_candidates
 from summaries.text import (
     content_stems,
     is_heading_like,
@@ -623,13 +623,16 @@ class Newsroom:
             return update_with(config.new_words)
 
         cache = shared.updates
+        index_box = shared.index
 
         def update_with(budget: int) -> list[Candidate]:
             assert baseline is not None
             key = (frozenset(baseline), frozenset(c.key for c in chosen), budget)
             known = cache.get(key)
             if known is None:
-                picked = select_update(fresh, shown_sentences, words=budget)
+                if not index_box:
+                    index_box.append(concept_index(candidates))
+                picked = select_update(fresh, shown_sentences, words=budget, index=index_box[0])
                 if len(cache) >= UPDATE_CACHE:
                     cache.clear()
                 cache[key] = known = tuple(c.key for c in picked)
@@ -868,6 +871,7 @@ class _SharedParts:
     updates: dict[tuple[frozenset[int], frozenset[int], int], tuple[int, ...]] = field(
         default_factory=dict
     )
+    index: list[ConceptIndex] = field(default_factory=list)  # built when first needed
 
 
 def _candidates(

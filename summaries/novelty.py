@@ -33,7 +33,13 @@ import numpy as np
 from summaries._dates import looks_back
 from summaries.discrepancies import Restatements, name_spellings
 from summaries.models import quote_order
-from summaries.summarize import COVERAGE, Candidate, CoverageRules, select_coverage
+from summaries.summarize import (
+    COVERAGE,
+    Candidate,
+    ConceptIndex,
+    CoverageRules,
+    select_coverage,
+)
 from summaries.text import (
     WEAK_UNITS,
     content_stems,
@@ -105,6 +111,7 @@ def select_update(
     *,
     words: int,
     rules: UpdateRules = UPDATE,
+    index: ConceptIndex | None = None,
 ) -> list[Candidate]:
     """What is new: the fresh sentences that best cover what the shown ones did not.
 
@@ -113,6 +120,8 @@ def select_update(
         shown: Sentences it was shown (or all coverage before its baseline).
         words: Word budget (never exceeded).
         rules: See `UpdateRules`.
+        index: The story's `summaries.summarize.ConceptIndex`, when kept (it holds every
+            sentence's concepts and the story's name spellings: the same answer, faster).
 
     Returns:
         The picked sentences in reading order (day by day, leads first; undated last).
@@ -120,7 +129,13 @@ def select_update(
     if not fresh:
         return []
     texts = [c.text for c in fresh]
-    respelled = name_spellings([*(c.text for c in shown), *texts]) if rules.respell else {}
+    if not rules.respell:
+        respelled: dict[str, tuple[str, ...]] = {}
+        index = None  # its concepts are respelled
+    elif index is not None:
+        respelled = index.respelled
+    else:
+        respelled = name_spellings([*(c.text for c in shown), *texts])
 
     def stems_of(c: Candidate) -> tuple[str, ...]:
         raw = c.stems if c.stems is not None else tuple(content_stems(c.text))
@@ -188,6 +203,7 @@ def select_update(
         seen=shown,
         allowed=allowed,
         prior=prior,
+        index=index,
     )
     picked = [fresh[i] for i in chosen]
     log.debug(

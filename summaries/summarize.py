@@ -622,16 +622,44 @@ class _ConceptTable:
 _UNIT = (1 << 32) - 1  # the second half of a one-word concept's key
 
 
-def _concept_table(
-    texts: Sequence[str],
-    docs: Sequence[int],
-    positions: Sequence[int],
-    respelled: dict[str, tuple[str, ...]] | None,
-    rules: CoverageRules,
-    weigh_from: int = 0,
-) -> _ConceptTable:
-    """Concepts (`_pair_concepts`) of every sentence and their weights, vectorised: one pass
-    of Python over the tokens, the rest in numpy (big stories have thousands of sentences)."""
+@dataclass(frozen=True)
+class ConceptIndex:
+    """The concepts of every sentence of a story, worked out once per version of the story:
+    what is new for each audience takes its rows (the shown and the fresh sentences) from it.
+
+    Attributes:
+        incidence: Sentence x concept, rows in the order of the candidates given.
+        lengths: Words per sentence.
+        tokens: Stem (or name key) -> token id.
+        keys: Each concept as (first token id << 32) | second token id, sorted.
+        row_of: Candidate key -> row.
+        respelled: The story's name spellings (`name_spellings` over all its sentences).
+    """
+
+    incidence: sp.csr_matrix
+    lengths: np.ndarray
+    tokens: dict[str, int]
+    keys: np.ndarray
+    row_of: dict[int, int]
+    respelled: dict[str, tuple[str, ...]]
+
+
+def concept_index(
+    candidates: Sequence[Candidate], rules: CoverageRules | None = None
+) -> ConceptIndex:
+    """`ConceptIndex` of a story's sentences (names respelled story-wide)."""
+    texts = [c.text for c in candidates]
+    respelled = name_spellings(texts)
+    incidence, lengths, tokens, keys = _concept_incidence(texts, respelled, rules or COVERAGE)
+    row_of = {c.key: k for k, c in enumerate(candidates)}
+    return ConceptIndex(incidence, lengths, tokens, keys, row_of, respelled)
+
+
+def _concept_incidence(
+    texts: Sequence[str], respelled: dict[str, tuple[str, ...]] | None, rules: CoverageRules
+) -> tuple[sp.csr_matrix, np.ndarray, dict[str, int], np.ndarray]:
+    """Concepts (`_pair_concepts`) of every sentence, vectorised: one pass of Python over the
+    tokens, the rest in numpy (big stories have thousands of sentences)."""
     n = len(texts)
     # words -> ids of distinct words (one pass of Python), then words -> token ids (stems or
     # name keys; a respelled word may stand for several keys) in numpy
@@ -680,6 +708,35 @@ def _concept_table(
     incidence = sp.csr_matrix(
         (np.ones(len(cells)), (rows, cols)), shape=(n, max(m, 1)), dtype=np.float64
     )
+    return incidence, lengths, tokens, concept_keys
+
+
+def _concept_table(
+    texts: Sequence[str],
+    docs: Sequence[int],
+    positions: Sequence[int],
+    respelled: dict[str, tuple[str, ...]] | None,
+    rules: CoverageRules,
+    weigh_from: int = 0,
+    index: ConceptIndex | None = None,
+    keys_of: Sequence[int] = (),
+) -> _ConceptTable:
+    """Concepts of every sentence and their weights (from `index` rows `keys_of` when given:
+    the candidates' keys, in order)."""
+    if index is not None:
+        incidence = index.incidence[[index.row_of[k] for k in keys_of]].tocsr()
+        lengths, tokens, concept_keys = (
+            index.lengths[[index.row_of[k] for k in keys_of]],
+            index.tokens,
+            index.keys,
+        )
+    else:
+        incidence, lengths, tokens, concept_keys = _concept_incidence(texts, respelled, rules)
+    m = len(concept_keys)
+    cells = incidence.tocoo()
+    order0 = np.lexsort((cells.col, cells.row))
+    rows = cells.row[order0].astype(np.int64)
+    cols = cells.col[order0].astype(np.int64)
     doc_ids = np.unique(np.asarray(docs), return_inverse=True)[1].astype(np.int64)
     pos = np.asarray(positions, dtype=np.float64)
     seen = np.zeros(max(m, 1), dtype=bool)
@@ -716,6 +773,7 @@ def select_coverage(
     allowed: np.ndarray | None = None,
     prior: np.ndarray | None = None,
     focus: Iterable[str] = (),
+    index: ConceptIndex | None = None,
 ) -> list[int]:
     """Indices of the sentences that cover the most concept weight within the budget.
 
@@ -733,7 +791,8 @@ def select_coverage(
     says which candidates may be picked at all, and ``prior`` (0-1 per candidate) what
     share of a sentence's weight it keeps: a sentence at 0.5 loses half of what its
     concepts weigh when it is picked (a linear term of the program). ``focus`` (stems of a
-    question or topic) makes the concepts with one of its words weigh more.
+    question or topic) makes the concepts with one of its words weigh more. ``index``, when
+    given, holds the concepts of every sentence already (`concept_index`).
     """
     n = len(candidates)
     if n == 0:
@@ -749,6 +808,8 @@ def select_coverage(
         respelled,
         rules,
         weigh_from=len(seen),
+        index=index,
+        keys_of=[c.key for c in everything] if index is not None else (),
     )
     incidence, lengths = table.incidence[len(seen) :], table.lengths[len(seen) :]
     n_docs = len(set(docs))
