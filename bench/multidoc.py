@@ -344,6 +344,13 @@ def _x100(v: float) -> str:
     return f"{100 * v:6.2f}"
 
 
+def _cells(r: Row) -> str:
+    """R-1, R-2 and SU4 x100, or dashes when no topic finished within the caps."""
+    if not r.topics:
+        return f"{'-':>6} {'-':>6} {'-':>6}"
+    return f"{_x100(r.scores['r1'])} {_x100(r.scores['r2'])} {_x100(r.scores['su4'])}"
+
+
 def league(rows: Sequence[Row], ours: Sequence[Row]) -> tuple[str, dict[str, int]]:
     """DUC 2006 table ranked by ROUGE-2, with each of our rows' rank among participants."""
     machine = sorted((r for r in rows if r.kind == "participant"), key=lambda r: -r.scores["r2"])
@@ -353,17 +360,14 @@ def league(rows: Sequence[Row], ours: Sequence[Row]) -> tuple[str, dict[str, int
     for r in everything:
         if r.kind == "participant":
             rank = str(1 + machine.index(r))
-        elif r.name in ranks:
+        elif r.name in ranks and r.topics:
             rank = f"({ranks[r.name]})"
         else:
             rank = ""
         label = {"human": f"human {r.name}", "participant": f"participant {r.name}"}.get(
             r.kind, r.name
         )
-        lines.append(
-            f"{rank:>4}  {label:<34} {_x100(r.scores['r1'])} {_x100(r.scores['r2'])} "
-            f"{_x100(r.scores['su4'])} {r.topics:>6}  {r.note}".rstrip()
-        )
+        lines.append(f"{rank:>4}  {label:<34} {_cells(r)} {r.topics:>6}  {r.note}".rstrip())
     return "\n".join(lines), ranks
 
 
@@ -374,8 +378,7 @@ def simple_table(rows: Sequence[Row], published: dict[str, float] | None = None)
         entries.append(
             (
                 r.scores["r2"],
-                f"{r.name:<34} {_x100(r.scores['r1'])} {_x100(r.scores['r2'])} "
-                f"{_x100(r.scores['su4'])} {r.topics:>6} {r.seconds:8.1f}  {r.note}".rstrip(),
+                f"{r.name:<34} {_cells(r)} {r.topics:>6} {r.seconds:8.1f}  {r.note}".rstrip(),
             )
         )
     for name, r2 in (published or {}).items():
