@@ -600,9 +600,16 @@ class Newsroom:
         budget = words or config.summary_words
         picked_keys = shared.summaries.get(budget) if summary else None
         if summary and picked_keys is None:
-            picked = await asyncio.to_thread(
-                summarize_candidates, candidates, words=budget, algorithm=config.algorithm
-            )
+            parts = shared
+
+            def summarize() -> list[Candidate]:
+                if not parts.index:  # the story's concepts, shared with what is new
+                    parts.index.append(concept_index(candidates))
+                return summarize_candidates(
+                    candidates, words=budget, algorithm=config.algorithm, index=parts.index[0]
+                )
+
+            picked = await asyncio.to_thread(summarize)
             picked_keys = tuple(c.key for c in picked)
             shared.summaries[budget] = picked_keys
         order = {key: n for n, key in enumerate(picked_keys or ())}

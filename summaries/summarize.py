@@ -1273,6 +1273,7 @@ def summarize_candidates(
     min_novel: int = 1,
     rules: CoverageRules | None = None,
     topic: str | None = None,
+    index: ConceptIndex | None = None,
 ) -> list[Candidate]:
     """Multi-source extractive summary of a story's sentences.
 
@@ -1295,6 +1296,7 @@ def summarize_candidates(
         rules: Concept weights and sentence rules (default `COVERAGE`).
         topic: What the reader asked about ("briefbot" only): concepts with its content
             words weigh more (`CoverageRules.focus_weight`).
+        index: `concept_index` of these candidates when kept (the same summary, faster).
 
     Returns:
         The picked candidates in reading order (`summaries.models.quote_order`): day by day,
@@ -1313,7 +1315,12 @@ def summarize_candidates(
     stems = [c.stems if c.stems is not None else tuple(content_stems(c.text)) for c in candidates]
     # one name spelled several ways is one concept ("Sergey"/"Sergei", "Choi Song-hee")
     coverage = rules or COVERAGE
-    respelled = name_spellings(texts) if coverage.respell else {}
+    if index is not None and (name != "briefbot" or not coverage.respell):
+        index = None
+    if index is not None:
+        respelled = index.respelled
+    else:
+        respelled = name_spellings(texts) if coverage.respell else {}
     if respelled:
         stems = [tuple(k for s in st for k in respelled.get(s, (s,))) for st in stems]
     spell = spelling_key if respelled else None
@@ -1329,6 +1336,7 @@ def summarize_candidates(
             stems=stems,
             restates=(lambda: _restatement_check(texts, stems)) if coverage.restatements else None,
             focus=content_stems(topic) if topic else (),
+            index=index,
         )
         picked = [candidates[i] for i in chosen]
         return sorted(picked, key=lambda c: quote_order(c.when, c.doc, c.position))
