@@ -3,7 +3,7 @@
 Usage::
 
     python bench/multidoc.py [--quick] [--json PATH] [--algorithms a,b,...]
-                             [--cap-seconds S] [--data DIR]
+                             [--cap-seconds S] [--data DIR] [--update] [--ablate] [--topic]
 
 ROUGE is ``bench/rouge155.py`` (ROUGE-1.5.5 conventions: ``-m`` Porter stems with WordNet's
 irregular forms, stopwords kept, ``-f A``; ROUGE-1, ROUGE-2 and ROUGE-SU4 recall). First the
@@ -18,13 +18,19 @@ over the four human summaries as NIST ran ROUGE (``rouge/rougejk.in``: ``-n 4 -w
 * DUC 2004 task 2 (50 clusters x 10 articles, 100 words, ``-l 100``, all four references, as
   Hong et al., LREC 2014 scored the systems whose published figures are shown beside).
 
-Not built yet (issue 11 parts 3-4): ``--topic`` (narrative as a hint), ``--update`` (an
-update-summary proxy) and ``--ablate`` (each rule switched off in turn).
+* ``--update``: an update-summary proxy on DUC 2006 (``bench/update_proxy.py``: articles split
+  by date into A/B/C, B summarized with A shown, C with A and B shown; scored against the
+  references' bigrams that the shown articles lack). A proxy only, not comparable to DUC 2007.
+* ``--ablate``: each hand-written rule switched off in turn (``bench/ablate.py``), scored on
+  DUC 2004, DUC 2006, the update proxy and the seed story's behaviours.
 
-Articles go through briefbot's own ingest cleaning (``summaries.ingest.clean.clean_text``) and
-sentence splitter, as stored articles do. Until ingest removes wire datelines ("NEW YORK (AP)
---"), the loader strips them from each article's first paragraph and says so in the table
-header; SGML entities are decoded (``&AMP;``) or dropped (``&UR;``), so none reaches a summary.
+* ``--topic``: a further DUC 2006 row, briefbot given each topic's narrative as the question
+  (``summarize_candidates(topic=...)``), reported apart from the generic rows: the
+  participants had the narrative, the generic rows do not.
+
+Articles go through briefbot's own ingest cleaning (``summaries.ingest.clean.clean_text``:
+wire datelines such as "NEW YORK (AP) --" become metadata, SGML entities are decoded or
+dropped) and sentence splitter, as stored articles do.
 
 Development was done on DUC 2004; DUC 2006 is the check that the result holds.
 """
@@ -34,6 +40,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import multiprocessing
 import os
 import re
 import sys
@@ -42,11 +49,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.ablate import ablation_table, run_ablations
 from bench.rouge155 import EXCEPTIONS_LOADED, Counts, jackknife, mean_scores, recall
+from bench.update_proxy import SPLIT, standard_rows, update_sets
+from bench.update_proxy import WORDS as UPDATE_WORDS
+from bench.update_proxy import table as update_table
 from summaries.ingest.clean import clean_text
 from summaries.summarize import ALGORITHMS, Candidate, summarize_candidates
 from summaries.text import split_sentences
@@ -67,6 +79,7 @@ PUBLISHED_2004 = {
 TARGET_2004 = 0.100
 NIST_TOLERANCE = 0.002
 QUICK_TOPICS = 10
+KL_TOPIC_SECONDS = 20.0  # sumy's KL per topic (it takes minutes on DUC 2006 topics)
 
 
 # --------------------------------------------------------------------------------------------
@@ -95,27 +108,18 @@ class Topic:
 
 _ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
-# A wire dateline opening an article: place (capitals), maybe a date, maybe an agency in
-# brackets, then a dash ("NEW YORK (AP) --", "BANGKOK, November 10 (Xinhua) --", "CHICAGO _").
-_WIRE_DATELINE = re.compile(
-    r"^[A-Z][A-Z.'’\-]*(?:\s+[A-Z][A-Z.'’\-]*)*"  # place in capitals
-    r"(?:,?\s+\(?[A-Z][A-Za-z.]*\)?(?:\s+[A-Z][A-Za-z.]*)*)?"  # ", Bulgaria", " (Hebei)"
-    r"(?:,?\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2})?"  # ", November 10"
-    r"\s*(?:\([A-Za-z .&\-]+\)?)?"  # "(AP)", "(Xinhua)"
-    r"\s*(?:--|—|–|_|-)\s*(?=[A-Z`'\"])"
-)
 
 
 def _decode(text: str) -> str:
+    """SGML entities of a headline decoded or dropped (article text goes through ingest)."""
     return _ENTITY.sub(lambda m: _ENTITIES.get(m.group(1).lower(), " "), text)
 
 
 def _article_sentences(paragraphs: Sequence[str], headline: str | None) -> tuple[str, ...]:
     """Sentences of an article as briefbot stores them: ingest cleaning, then splitting."""
-    paragraphs = [" ".join(_decode(p).split()) for p in paragraphs]
+    paragraphs = [" ".join(p.split()) for p in paragraphs]
     paragraphs = [p for p in paragraphs if p]
-    if paragraphs:
-        paragraphs[0] = _WIRE_DATELINE.sub("", paragraphs[0], count=1)
+    # ingest cleaning removes wire datelines ("NEW YORK (AP) --") and SGML entities itself
     cleaned = clean_text("\n\n".join(paragraphs), title_hint=headline or None)
     return tuple(split_sentences(cleaned.text))
 
@@ -254,14 +258,24 @@ def evaluate(
     words: int,
     jackknifed: bool,
     cap_seconds: float | None = None,
+    topic_cap: float | None = None,
 ) -> Row:
-    """Summarize every topic (until the time cap) and score it."""
+    """Summarize every topic (until the time cap) and score it; with `topic_cap`, each topic
+    runs in a child process stopped after that many seconds (the topic is left out)."""
     start = time.perf_counter()
     per_topic: list[dict[str, float]] = []
+    over = 0
     for topic in topics:
         if cap_seconds is not None and time.perf_counter() - start > cap_seconds:
             break
-        text = "\n".join(summarize(topic, words))
+        if topic_cap is not None:
+            got = _capped(summarize, topic, words, topic_cap)
+            if got is None:
+                over += 1
+                continue
+            text = "\n".join(got)
+        else:
+            text = "\n".join(summarize(topic, words))
         if re.search(r"&[A-Za-z]+;", text):
             raise AssertionError(f"{name}: an SGML entity reached the summary of {topic.id}")
         peer = Counts.of(text, word_limit=words)
@@ -271,7 +285,29 @@ def evaluate(
     note = (
         f"capped: {len(per_topic)} of {len(topics)} topics" if len(per_topic) < len(topics) else ""
     )
+    if over:
+        note += f" ({over} over the {topic_cap:g} s per-topic cap, left out)"
     return Row(name, kind, mean_scores(per_topic), len(per_topic), seconds, note, per_topic)
+
+
+def _child(summarize: Summarizer, topic: Topic, words: int, out: Any) -> None:
+    out.put(summarize(topic, words))
+
+
+def _capped(summarize: Summarizer, topic: Topic, words: int, cap: float) -> list[str] | None:
+    """`summarize(topic, words)` in a forked child, or None when it ran past `cap` seconds."""
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_child, args=(summarize, topic, words, queue))
+    child.start()
+    try:
+        result: list[str] = queue.get(timeout=cap)
+    except Empty:
+        child.kill()
+        child.join()
+        return None
+    child.join()
+    return result
 
 
 def participants(topics: Sequence[Topic]) -> list[Row]:
@@ -308,6 +344,13 @@ def _x100(v: float) -> str:
     return f"{100 * v:6.2f}"
 
 
+def _cells(r: Row) -> str:
+    """R-1, R-2 and SU4 x100, or dashes when no topic finished within the caps."""
+    if not r.topics:
+        return f"{'-':>6} {'-':>6} {'-':>6}"
+    return f"{_x100(r.scores['r1'])} {_x100(r.scores['r2'])} {_x100(r.scores['su4'])}"
+
+
 def league(rows: Sequence[Row], ours: Sequence[Row]) -> tuple[str, dict[str, int]]:
     """DUC 2006 table ranked by ROUGE-2, with each of our rows' rank among participants."""
     machine = sorted((r for r in rows if r.kind == "participant"), key=lambda r: -r.scores["r2"])
@@ -317,17 +360,14 @@ def league(rows: Sequence[Row], ours: Sequence[Row]) -> tuple[str, dict[str, int
     for r in everything:
         if r.kind == "participant":
             rank = str(1 + machine.index(r))
-        elif r.name in ranks:
+        elif r.name in ranks and r.topics:
             rank = f"({ranks[r.name]})"
         else:
             rank = ""
         label = {"human": f"human {r.name}", "participant": f"participant {r.name}"}.get(
             r.kind, r.name
         )
-        lines.append(
-            f"{rank:>4}  {label:<34} {_x100(r.scores['r1'])} {_x100(r.scores['r2'])} "
-            f"{_x100(r.scores['su4'])} {r.topics:>6}  {r.note}".rstrip()
-        )
+        lines.append(f"{rank:>4}  {label:<34} {_cells(r)} {r.topics:>6}  {r.note}".rstrip())
     return "\n".join(lines), ranks
 
 
@@ -338,8 +378,7 @@ def simple_table(rows: Sequence[Row], published: dict[str, float] | None = None)
         entries.append(
             (
                 r.scores["r2"],
-                f"{r.name:<34} {_x100(r.scores['r1'])} {_x100(r.scores['r2'])} "
-                f"{_x100(r.scores['su4'])} {r.topics:>6} {r.seconds:8.1f}  {r.note}".rstrip(),
+                f"{r.name:<34} {_cells(r)} {r.topics:>6} {r.seconds:8.1f}  {r.note}".rstrip(),
             )
         )
     for name, r2 in (published or {}).items():
@@ -356,8 +395,8 @@ def simple_table(rows: Sequence[Row], published: dict[str, float] | None = None)
 
 def _loader_note() -> str:
     return (
-        "articles: briefbot ingest cleaning + sentence splitter; the bench loader strips wire "
-        "datelines and SGML entities (until ingest does)"
+        "articles: briefbot ingest cleaning (datelines and SGML entities removed) + sentence "
+        "splitter"
     )
 
 
@@ -376,6 +415,15 @@ def main(argv: list[str] | None = None) -> int:
         "--cap-seconds", type=float, default=600.0, help="time cap per system and set"
     )
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="datasets directory")
+    parser.add_argument(
+        "--update", action="store_true", help="the update-summary proxy on DUC 2006 (A/B/C)"
+    )
+    parser.add_argument(
+        "--ablate", action="store_true", help="switch each hand-written rule off in turn"
+    )
+    parser.add_argument(
+        "--topic", action="store_true", help="also DUC 2006 with the narrative as the question"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
 
@@ -436,16 +484,32 @@ def main(argv: list[str] | None = None) -> int:
         label = {"briefbot": "briefbot", "lead": "Lead (article leads)"}.get(
             algorithm, f"sumy {algorithm}"
         )
+        # sumy's KL takes minutes per topic: each topic gets at most KL_TOPIC_SECONDS
+        topic_cap = KL_TOPIC_SECONDS if algorithm == "kl" else None
         ours06.append(
             evaluate(
-                label, kind, system(algorithm), sel06, words=250, jackknifed=True, cap_seconds=cap
+                label, kind, system(algorithm), sel06, words=250, jackknifed=True,
+                cap_seconds=cap, topic_cap=topic_cap,
             )
-        )
+        )  # fmt: skip
         ours04.append(
             evaluate(
-                label, kind, system(algorithm), sel04, words=100, jackknifed=False, cap_seconds=cap
+                label, kind, system(algorithm), sel04, words=100, jackknifed=False,
+                cap_seconds=cap, topic_cap=topic_cap,
             )
-        )
+        )  # fmt: skip
+    if args.topic:
+
+        def with_narrative(topic: Topic, words: int) -> list[str]:
+            picked = summarize_candidates(candidates(topic), words=words, topic=topic.narrative)
+            return [c.text for c in picked]
+
+        row = evaluate(
+            "briefbot + topic (narrative)", "topic", with_narrative, sel06, words=250,
+            jackknifed=True, cap_seconds=cap,
+        )  # fmt: skip
+        row.note = "uses the topic statement: not generic"
+        ours06.append(row)
     if args.quick:
         wanted = {t.id[:5] for t in sel06}
         theirs = participants([t for t in topics06 if t.id[:5] in wanted])
@@ -477,6 +541,34 @@ def main(argv: list[str] | None = None) -> int:
             f"briefbot R-2 {100 * bb04.scores['r2']:.2f}  target >= {100 * TARGET_2004:.1f}: {'PASS' if hit else 'MISS'}"
         )
         ok &= hit
+    if args.update or args.ablate:
+        tasks = update_sets(sel06)
+    if args.update:
+        print()
+        print(
+            f"Update proxy (NOT DUC 2007; see bench/update_proxy.py): {len(sel06)} DUC 2006 topics "
+            f"split by date into A/B/C ({'/'.join(map(str, SPLIT))} articles); B summarized with A "
+            f"shown, C with A+B shown, {UPDATE_WORDS} words. novel R-2: recall against the human "
+            "summaries' bigrams that occur in the new articles and in none of the shown ones "
+            "(x100, -f A, 4 references); plain R-2: against the whole summaries"
+        )
+        update_rows = standard_rows(tasks)
+        print(update_table(update_rows))
+        payload["update_proxy"] = [
+            {"system": r.name, "novel": r.novel, "plain": r.plain, "novel_r2_by_set": r.by_set}
+            for r in update_rows
+        ]
+    if args.ablate:
+        print()
+        print(
+            "Ablation: each rule switched off in turn; DUC 2004 R-2 (100 words), DUC 2006 R-2 "
+            "(250 words, jackknifed), update proxy novel R-2; first row absolute, then the change"
+        )
+        ablation_rows = run_ablations(
+            sel04, sel06, tasks, candidates, lambda m: print(m, file=sys.stderr, flush=True)
+        )
+        print(ablation_table(ablation_rows))
+        payload["ablation"] = ablation_rows
     payload["duc2006"] = [_row_json(r, ranks.get(r.name)) for r in [*ours06, *theirs]]
     payload["duc2004"] = [_row_json(r) for r in ours04]
     payload["published_duc2004_r2"] = PUBLISHED_2004

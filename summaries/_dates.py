@@ -1,4 +1,4 @@
-"""Finding dates in a sentence and resolving them to calendar days (private to summaries.diff).
+"""Finding dates in a sentence and resolving them to calendar days (private to summaries.discrepancies).
 
 Recognised forms (month names are matched case-sensitively, so "may" the verb is never a month):
 

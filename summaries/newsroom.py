@@ -12,7 +12,7 @@ import logging
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
@@ -22,8 +22,8 @@ import numpy as np
 
 from summaries import stories as _stories
 from summaries.config import CoreConfig
-from summaries.diff import SourceText, discrepancies, known_units, select_new
 from summaries.digests import parse_hhmm
+from summaries.discrepancies import SourceText, discrepancies
 from summaries.errors import BriefbotError, IngestError, InvalidInput, NotFound
 from summaries.ingest.fetch import check_url
 from summaries.ingest.language import warm_up
@@ -45,8 +45,9 @@ from summaries.models import (
     StoryBrief,
     Subscription,
 )
+from summaries.novelty import select_update
 from summaries.store import NewArticle, Store, Window, Writer
-from summaries.summarize import Candidate, summarize_candidates
+from summaries.summarize import Candidate, ConceptIndex, concept_index, summarize_candidates
 from summaries.text import (
     content_stems,
     is_heading_like,
@@ -64,6 +65,7 @@ COPY_SHARE = 0.6
 COPY_MIN_SENTENCES = 3
 # Disagreements are looked for among a story's most recent original articles.
 DISCREPANCY_ARTICLES = 40
+UPDATE_CACHE = 64  # what-is-new answers kept per story version (one per distinct baseline)
 # Articles written per transaction by `ingest`.
 WRITE_BATCH = 32
 
@@ -640,16 +642,22 @@ class Newsroom:
         budget = words or config.summary_words
         picked_keys = shared.summaries.get(budget) if summary else None
         if summary and picked_keys is None:
-            picked = await asyncio.to_thread(
-                summarize_candidates, candidates, words=budget, algorithm=config.algorithm
-            )
+            parts = shared
+
+            def summarize() -> list[Candidate]:
+                if not parts.index:  # the story's concepts, shared with what is new
+                    parts.index.append(concept_index(candidates))
+                return summarize_candidates(
+                    candidates, words=budget, algorithm=config.algorithm, index=parts.index[0]
+                )
+
+            picked = await asyncio.to_thread(summarize)
             picked_keys = tuple(c.key for c in picked)
             shared.summaries[budget] = picked_keys
         order = {key: n for n, key in enumerate(picked_keys or ())}
         chosen = sorted((c for c in candidates if c.key in order), key=lambda c: order[c.key])
 
         fresh: list[Candidate] = []
-        known: set[str] = set()
         shown_sentences: list[Candidate] = []
 
         def compute_new() -> list[Candidate]:
@@ -657,13 +665,28 @@ class Newsroom:
                 return []
             shown_sentences.extend(c for c in candidates if c.doc in baseline)
             shown_sentences.extend(chosen)  # shown in this very briefing's summary
-            for c in shown_sentences:
-                known.update(known_units(c.stems or ()))
             taken = {c.key for c in chosen}
             fresh.extend(c for c in candidates if c.doc not in baseline and c.key not in taken)
             if not fresh:
                 return []
-            return select_new(fresh, known, words=config.new_words, shown=shown_sentences)
+            return update_with(config.new_words)
+
+        cache = shared.updates
+        index_box = shared.index
+
+        def update_with(budget: int) -> list[Candidate]:
+            assert baseline is not None
+            key = (frozenset(baseline), frozenset(c.key for c in chosen), budget)
+            known = cache.get(key)
+            if known is None:
+                if not index_box:
+                    index_box.append(concept_index(candidates))
+                picked = select_update(fresh, shown_sentences, words=budget, index=index_box[0])
+                if len(cache) >= UPDATE_CACHE:
+                    cache.clear()
+                cache[key] = known = tuple(c.key for c in picked)
+            by_key = {c.key: c for c in fresh}
+            return [by_key[k] for k in known]
 
         new = await asyncio.to_thread(compute_new)
         found: list[Discrepancy] = []
@@ -690,7 +713,7 @@ class Newsroom:
         if renew is not None:
 
             def new_with(budget: int) -> tuple[CitedSentence, ...]:
-                picked = select_new(fresh, known, words=budget, shown=shown_sentences)
+                picked = update_with(budget)
                 return tuple(cite(c, updates_briefing=updates) for c in picked)
 
             renew[story.id] = new_with
@@ -892,6 +915,12 @@ class _SharedParts:
     candidates: tuple[Candidate, ...]
     summaries: dict[int, tuple[int, ...]]  # word budget -> sentence ids in reading order
     discrepancies: tuple[Discrepancy, ...] | None
+    # (baseline articles, sentences shown with the answer, budget) -> what is new: audiences
+    # with the same baseline (digests for a thousand channels) get it computed once
+    updates: dict[tuple[frozenset[int], frozenset[int], int], tuple[int, ...]] = field(
+        default_factory=dict
+    )
+    index: list[ConceptIndex] = field(default_factory=list)  # built when first needed
 
 
 @dataclass(frozen=True)

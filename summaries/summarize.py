@@ -29,8 +29,9 @@ import itertools
 import logging
 import math
 import re
+import warnings
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -51,13 +52,14 @@ from sumy.summarizers.text_rank import TextRankSummarizer
 from sumy.utils import get_stop_words
 
 from summaries import _rank
-from summaries.diff import Restatements, content_units, name_spellings, spelling_key
+from summaries.discrepancies import Restatements, name_spellings, spelling_key
 from summaries.errors import InvalidInput
 from summaries.models import quote_order
 from summaries.text import (
     STOP_WORDS,
     concepts,
     content_stems,
+    content_units,
     ends_like_sentence,
     is_heading_like,
     points_back,
@@ -515,36 +517,45 @@ class CoverageRules:
     the benchmark or a named behaviour (with its test) needs it.
 
     Attributes:
-        doc_share: A concept counts only when at least max(2, ceil(doc_share * documents)) of
-            the story's documents carry it (stories of three or more documents): what one
-            article alone says is not what the story is about.
+        doc_share: A concept counts only when at least max(min_docs, ceil(doc_share *
+            documents)) of the story's documents carry it (stories of three or more
+            documents): what one article alone says is not what the story is about.
+        min_docs: See `doc_share`.
+        pairs: Adjacent word pairs are concepts (`_pair_concepts`).
+        units: Content words are concepts too, weighing this fraction of a pair (0: not).
+        respell: One name spelled several ways is one name (`name_spellings`).
+        restatements: A sentence restating a quoted figure in other words is not quoted.
+        focus_weight: Extra weight, as a fraction, of a concept with a word of the topic
+            asked about (``topic`` of `summarize_candidates`).
         lead_weight: A document carrying a concept adds 1 + lead_weight / (1 + p) to its
             weight, p the position of its earliest sentence with it: what articles open with
             is what matters (news leads).
-        outlet_tiebreak: Weight added per distinct outlet carrying a concept: among equally
-            covered facts, the one more outlets report.
         rare_weight: What a concept below the document threshold is still worth, as a
             fraction of its weight: it only decides how words left over are filled.
         min_words: Shorter sentences are never quoted (captions, "Here's why.").
         no_adjacent: Never two consecutive sentences of one article (unless nothing else
             fits): a summary of many articles quotes many articles.
-        names: Capitalised names and figures as concepts of their own (besides the word
-            pairs, which carry them anyway). Off: on DUC 2004 they cost 0.2 ROUGE-2 points.
         max_candidates: The solver sees at most this many sentences, those covering the
             most weight per word (the rest cannot compete); keeps big stories fast.
-        time_limit: Seconds the solver may take before its best solution so far is used
-            (rarely reached: on DUC 2004 a limit of 0.25 s cost 0.2 ROUGE-2 points).
+        time_limit: Seconds HiGHS may take before its best solution so far is used (a
+            safety net; wall-clock limits make results depend on the machine's load).
+        gap: A choice within this fraction of the LP bound is taken as the optimum.
     """
 
     doc_share: float = 0.1
+    min_docs: int = 2
+    pairs: bool = True
+    units: float = 0.0
+    respell: bool = True
+    restatements: bool = True
+    focus_weight: float = 1.0
     lead_weight: float = 6.0
-    outlet_tiebreak: float = 0.01
     rare_weight: float = 0.01
     min_words: int = 8
     no_adjacent: bool = True
-    names: bool = False
     max_candidates: int = 120
-    time_limit: float = 1.0
+    time_limit: float = 5.0
+    gap: float = 0.002
 
 
 COVERAGE = CoverageRules()
@@ -570,110 +581,286 @@ def quotable(text: str, position: int) -> bool:
     )
 
 
+@dataclass
+class _ConceptTable:
+    """The word-pair concepts of a story's sentences, worked out once for every use.
+
+    Attributes:
+        incidence: Sentence x concept, 1 where the sentence carries the concept.
+        weight: Each concept's weight (`CoverageRules`: documents, leads).
+        df: Number of documents carrying each concept.
+        lengths: Words per sentence.
+        tokens: Stem (or name key) -> its id in `keys`.
+        keys: Each concept as (first token id << 32) | second token id, sorted.
+        seen: Concepts carried by the sentences before `weigh_from` (shown ones).
+    """
+
+    incidence: sp.csr_matrix
+    weight: np.ndarray
+    df: np.ndarray
+    lengths: np.ndarray
+    tokens: dict[str, int]
+    keys: np.ndarray
+    seen: np.ndarray
+
+    def find(self, concepts: Iterable[str]) -> np.ndarray:
+        """Indices of those of `concepts` ("a b" word pairs) that occur here."""
+        found: list[int] = []
+        for concept in concepts:
+            first, _, second = concept.partition(" ")
+            a, b = self.tokens.get(first), self.tokens.get(second)
+            if a is not None and b is not None:
+                found.append((a << 32) | b)
+        if not found:
+            return np.zeros(0, dtype=np.int64)
+        wanted = np.asarray(found, dtype=np.int64)
+        at = np.searchsorted(self.keys, wanted)
+        at = np.minimum(at, max(len(self.keys) - 1, 0))
+        return at[self.keys[at] == wanted] if len(self.keys) else at[:0]
+
+
+_UNIT = (1 << 32) - 1  # the second half of a one-word concept's key
+
+
+@dataclass(frozen=True)
+class ConceptIndex:
+    """The concepts of every sentence of a story, worked out once per version of the story:
+    what is new for each audience takes its rows (the shown and the fresh sentences) from it.
+
+    Attributes:
+        incidence: Sentence x concept, rows in the order of the candidates given.
+        lengths: Words per sentence.
+        tokens: Stem (or name key) -> token id.
+        keys: Each concept as (first token id << 32) | second token id, sorted.
+        row_of: Candidate key -> row.
+        respelled: The story's name spellings (`name_spellings` over all its sentences).
+    """
+
+    incidence: sp.csr_matrix
+    lengths: np.ndarray
+    tokens: dict[str, int]
+    keys: np.ndarray
+    row_of: dict[int, int]
+    respelled: dict[str, tuple[str, ...]]
+
+
+def concept_index(
+    candidates: Sequence[Candidate], rules: CoverageRules | None = None
+) -> ConceptIndex:
+    """`ConceptIndex` of a story's sentences (names respelled story-wide)."""
+    texts = [c.text for c in candidates]
+    respelled = name_spellings(texts)
+    incidence, lengths, tokens, keys = _concept_incidence(texts, respelled, rules or COVERAGE)
+    row_of = {c.key: k for k, c in enumerate(candidates)}
+    return ConceptIndex(incidence, lengths, tokens, keys, row_of, respelled)
+
+
+def _concept_incidence(
+    texts: Sequence[str], respelled: dict[str, tuple[str, ...]] | None, rules: CoverageRules
+) -> tuple[sp.csr_matrix, np.ndarray, dict[str, int], np.ndarray]:
+    """Concepts (`_pair_concepts`) of every sentence, vectorised: one pass of Python over the
+    tokens, the rest in numpy (big stories have thousands of sentences)."""
+    n = len(texts)
+    # words -> ids of distinct words (one pass of Python), then words -> token ids (stems or
+    # name keys; a respelled word may stand for several keys) in numpy
+    found = [words(t) for t in texts]
+    lengths = np.fromiter((len(f) for f in found), np.float64, n)
+    word_id: dict[str, int] = {}
+    flat = np.fromiter((word_id.setdefault(w, len(word_id)) for f in found for w in f), np.int64)
+    tokens: dict[str, int] = {}
+    stop: list[bool] = []
+    expansion: list[list[int]] = []
+    for word in word_id:
+        stemmed = stem(word)
+        keys = respelled.get(stemmed, (stemmed,)) if respelled else (stemmed,)
+        for key in keys:
+            if key not in tokens:
+                tokens[key] = len(tokens)
+                stop.append(key in STOP_WORDS)
+        expansion.append([tokens[key] for key in keys])
+    sentence_of = np.repeat(np.arange(n, dtype=np.int64), lengths.astype(np.int64))
+    if all(len(e) == 1 for e in expansion):
+        seq = np.asarray([e[0] for e in expansion], dtype=np.int64)[flat] if len(flat) else flat
+        owner = sentence_of
+    else:
+        counts = np.asarray([len(e) for e in expansion], dtype=np.int64)
+        seq = np.asarray([k for w in flat.tolist() for k in expansion[w]], dtype=np.int64)
+        owner = np.repeat(sentence_of, counts[flat])
+    is_stop = np.asarray(stop, dtype=bool)
+    if len(seq) >= 2:
+        a, b = seq[:-1], seq[1:]
+        ok = (owner[:-1] == owner[1:]) & ~(is_stop[a] & is_stop[b])
+        pair_keys = (a[ok] << 32) | b[ok]
+        pair_rows = owner[:-1][ok]
+    else:
+        pair_keys = pair_rows = np.zeros(0, dtype=np.int64)
+    if not rules.pairs:
+        pair_keys = pair_rows = np.zeros(0, dtype=np.int64)
+    if rules.units > 0:  # content words as concepts of their own
+        content = ~is_stop & np.asarray([len(k) > 1 for k in tokens], dtype=bool)
+        take = content[seq]
+        pair_keys = np.concatenate([pair_keys, (seq[take] << 32) | _UNIT])
+        pair_rows = np.concatenate([pair_rows, owner[take]])
+    concept_keys, cols = np.unique(pair_keys, return_inverse=True)
+    m = len(concept_keys)
+    cells = np.unique(pair_rows * max(m, 1) + cols)
+    rows, cols = cells // max(m, 1), cells % max(m, 1)
+    incidence = sp.csr_matrix(
+        (np.ones(len(cells)), (rows, cols)), shape=(n, max(m, 1)), dtype=np.float64
+    )
+    return incidence, lengths, tokens, concept_keys
+
+
+def _concept_table(
+    texts: Sequence[str],
+    docs: Sequence[int],
+    positions: Sequence[int],
+    respelled: dict[str, tuple[str, ...]] | None,
+    rules: CoverageRules,
+    weigh_from: int = 0,
+    index: ConceptIndex | None = None,
+    keys_of: Sequence[int] = (),
+) -> _ConceptTable:
+    """Concepts of every sentence and their weights (from `index` rows `keys_of` when given:
+    the candidates' keys, in order)."""
+    if index is not None:
+        incidence = index.incidence[[index.row_of[k] for k in keys_of]].tocsr()
+        lengths, tokens, concept_keys = (
+            index.lengths[[index.row_of[k] for k in keys_of]],
+            index.tokens,
+            index.keys,
+        )
+    else:
+        incidence, lengths, tokens, concept_keys = _concept_incidence(texts, respelled, rules)
+    m = len(concept_keys)
+    cells = incidence.tocoo()
+    order0 = np.lexsort((cells.col, cells.row))
+    rows = cells.row[order0].astype(np.int64)
+    cols = cells.col[order0].astype(np.int64)
+    doc_ids = np.unique(np.asarray(docs), return_inverse=True)[1].astype(np.int64)
+    pos = np.asarray(positions, dtype=np.float64)
+    seen = np.zeros(max(m, 1), dtype=bool)
+    if weigh_from:  # the first sentences were shown: they make concepts known, not weighty
+        seen[cols[rows < weigh_from]] = True
+        rows, cols = rows[rows >= weigh_from], cols[rows >= weigh_from]
+    # each document counts once per concept, at its earliest sentence carrying it
+    d, p = doc_ids[rows], pos[rows]
+    order = np.lexsort((p, d, cols))
+    c_s, d_s, p_s = cols[order], d[order], p[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (c_s[1:] != c_s[:-1]) | (d_s[1:] != d_s[:-1])
+    weight = np.bincount(
+        c_s[first], weights=1.0 + rules.lead_weight / (1.0 + p_s[first]), minlength=max(m, 1)
+    )
+    df = np.bincount(c_s[first], minlength=max(m, 1))
+    if rules.units > 0:
+        weight = np.where((concept_keys & _UNIT) == _UNIT, weight * rules.units, weight)
+    return _ConceptTable(incidence, weight, df, lengths, tokens, concept_keys, seen)
+
+
 def select_coverage(
     candidates: Sequence[Candidate],
     *,
     words_budget: int | None,
     sentences_budget: int | None,
-    known: frozenset[str] = frozenset(),
+    known: Iterable[str] = frozenset(),
     min_novel: int = 1,
     rules: CoverageRules = COVERAGE,
-    spell: Callable[[str], str] | None = None,
     respelled: dict[str, tuple[str, ...]] | None = None,
     stems: Sequence[Sequence[str]] | None = None,
-    sources: Sequence[str | None] | None = None,
     restates: Callable[[], Callable[[int, list[int]], bool]] | None = None,
+    seen: Sequence[Candidate] = (),
+    allowed: np.ndarray | None = None,
+    prior: np.ndarray | None = None,
+    focus: Iterable[str] = (),
+    index: ConceptIndex | None = None,
 ) -> list[int]:
     """Indices of the sentences that cover the most concept weight within the budget.
 
     The integer program of Gillick & Favre ("A Scalable Global Model for Summarization",
     2009): maximise the summed weight of the concepts covered, subject to the budget, each
     concept counted once; solved with HiGHS (``scipy.optimize.milp``). Concepts are word
-    pairs (`_pair_concepts`) and, with ``rules.names``, names and figures; their weights are in
-    `CoverageRules`. Known concepts weigh nothing; a sentence needs ``min_novel`` concepts not
-    known. Near-duplicates (80 % of the shorter one's content stems shared) are never both
-    picked, nor a sentence that ``restates()`` (a fresh check per call) says repeats the
-    others: it is banned and the rest solved again.
+    pairs (`_pair_concepts`); their weights are in `CoverageRules`. Known concepts weigh
+    nothing; a sentence needs ``min_novel`` concepts not known. Near-duplicates (80 % of the
+    shorter one's content stems shared) are never both picked, nor a sentence that
+    ``restates()`` (a fresh check per call) says repeats the others: it is banned and the
+    rest solved again.
+
+    An update (what is new) passes the sentences the reader was shown as ``seen``: their
+    concepts weigh nothing, and only ``candidates`` give weight. ``allowed``, when given,
+    says which candidates may be picked at all, and ``prior`` (0-1 per candidate) what
+    share of a sentence's weight it keeps: a sentence at 0.5 loses half of what its
+    concepts weigh when it is picked (a linear term of the program). ``focus`` (stems of a
+    question or topic) makes the concepts with one of its words weigh more. ``index``, when
+    given, holds the concepts of every sentence already (`concept_index`).
     """
     n = len(candidates)
     if n == 0:
         return []
     texts = [c.text for c in candidates]
     stem_rows = stems if stems is not None else [content_stems(t) for t in texts]
-    rows: list[set[str]] = []
-    for text, st in zip(texts, stem_rows, strict=True):
-        found = _pair_concepts(text, respelled)
-        if rules.names:
-            extra = concepts(text, st)
-            found |= {
-                ("@" + spell(c[1:]) if spell is not None else c) for c in extra if c[0] in "@#"
-            }
-        rows.append(found)
     docs = [c.doc for c in candidates]
-    n_docs = len(set(docs))
-    min_df = max(2, math.ceil(rules.doc_share * n_docs)) if n_docs >= 3 else 1
-    earliest: dict[tuple[str, int], int] = {}
-    outlets: dict[str, set[str]] = defaultdict(set)
-    for i, found in enumerate(rows):
-        pos = candidates[i].position
-        for concept in found:
-            key = (concept, docs[i])
-            if pos < earliest.get(key, 1 << 30):
-                earliest[key] = pos
-            if sources is not None and sources[i]:
-                outlets[concept].add(sources[i] or "")
-    weight: dict[str, float] = defaultdict(float)
-    df: dict[str, int] = defaultdict(int)
-    for (concept, _), pos in earliest.items():
-        weight[concept] += 1.0 + rules.lead_weight / (1.0 + pos)
-        df[concept] += 1
-    for concept, outs in outlets.items():
-        weight[concept] += rules.outlet_tiebreak * len(outs)
-    vocab: dict[str, int] = {}
-    values: list[float] = []
-    for concept, value in weight.items():
-        if concept not in known and (df[concept] >= min_df or rules.rare_weight > 0):
-            vocab[concept] = len(values)
-            values.append(value if df[concept] >= min_df else value * rules.rare_weight)
-    if not vocab:
-        return []
-    lengths = np.asarray([len(words(t)) for t in texts], dtype=np.float64)
-    eligible = [
-        i
-        for i in range(n)
-        if lengths[i] >= rules.min_words
-        and ends_like_sentence(texts[i])
-        and sum(c not in known for c in rows[i]) >= max(1, min_novel)
-        and (words_budget is None or lengths[i] <= words_budget)
-    ]
-    if not eligible and rules.min_words > 1:
-        eligible = [
-            i for i in range(n) if sum(c not in known for c in rows[i]) >= max(1, min_novel)
-        ]
-    w = np.asarray(values)
-    gain = np.asarray(
-        [sum(w[vocab[c]] for c in rows[i] if c in vocab) for i in eligible], dtype=np.float64
+    everything = [*seen, *candidates]
+    table = _concept_table(
+        [c.text for c in everything],
+        [c.doc for c in everything],
+        [c.position for c in everything],
+        respelled,
+        rules,
+        weigh_from=len(seen),
+        index=index,
+        keys_of=[c.key for c in everything] if index is not None else (),
     )
+    incidence, lengths = table.incidence[len(seen) :], table.lengths[len(seen) :]
+    n_docs = len(set(docs))
+    min_df = max(rules.min_docs, math.ceil(rules.doc_share * n_docs)) if n_docs >= 3 else 1
+    is_known = table.seen.copy()
+    is_known[table.find(known)] = True
+    frequent = table.df >= min_df
+    w = np.where(frequent, table.weight, table.weight * rules.rare_weight)
+    if focus:  # a concept with a word of the reader's question weighs more
+        ids = np.asarray([table.tokens[f] for f in focus if f in table.tokens], dtype=np.int64)
+        if len(ids):
+            on_topic = np.isin(table.keys >> 32, ids) | np.isin(table.keys & _UNIT, ids)
+            w = np.where(on_topic, w * (1.0 + rules.focus_weight), w)
+    w[is_known] = 0.0
+    if not (w > 0).any():
+        return []
+    novel = np.asarray(incidence @ (~is_known).astype(np.float64)).ravel()
+    need = max(1, min_novel)
+    fits = np.ones(n, dtype=bool) if words_budget is None else lengths <= words_budget
+    sentence_like = np.fromiter((ends_like_sentence(t) for t in texts), bool, n)
+    usable = (novel >= need) if allowed is None else (novel >= need) & allowed
+    eligible = np.flatnonzero((lengths >= rules.min_words) & sentence_like & usable & fits)
+    if not len(eligible) and rules.min_words > 1:
+        eligible = np.flatnonzero(usable)
+    gain = np.asarray(incidence[eligible] @ w).ravel()
     keep = gain > 0
-    eligible = [i for i, k in zip(eligible, keep, strict=True) if k]
-    gain = gain[keep]
-    if not eligible:
+    eligible, gain = eligible[keep], gain[keep]
+    if not len(eligible):
         return []
     if len(eligible) > rules.max_candidates:
         density = gain / np.maximum(lengths[eligible], 1.0)
         top = np.argsort(-density, kind="stable")[: rules.max_candidates]
-        eligible = [eligible[k] for k in sorted(top)]
-    conflicts = _conflicts(candidates, eligible, stem_rows, rules.no_adjacent)
+        order = np.sort(top)
+        eligible, gain = eligible[order], gain[order]
+    pool_all = [int(i) for i in eligible]
+    gain_of = dict(zip(pool_all, gain.tolist(), strict=True))
+    penalty = None
+    if prior is not None:
+        penalty = np.zeros(n)
+        penalty[eligible] = (1.0 - prior[eligible]) * gain
+    conflicts = _conflicts(candidates, pool_all, stem_rows, rules.no_adjacent)
     banned: set[int] = set()
     chosen: list[int] = []
     for _ in range(4):  # a restatement found after solving is banned and the rest re-solved
-        pool = [i for i in eligible if i not in banned]
+        pool = [i for i in pool_all if i not in banned]
         chosen = _solve(
-            pool, rows, vocab, w, lengths, words_budget, sentences_budget, conflicts, rules
+            pool, incidence, w, lengths, words_budget, sentences_budget, conflicts, rules, penalty
         )
         if restates is None:
             break
-        ordered = sorted(chosen, key=lambda i: -sum(w[vocab[c]] for c in rows[i] if c in vocab))
+        ordered = sorted(chosen, key=lambda i: -gain_of[i])
         kept: list[int] = []
         again = False
         check = restates()
@@ -714,84 +901,239 @@ def _conflicts(
     return out
 
 
+class _Program:
+    """Budgeted concept coverage over a pool of sentences, in a compact form.
+
+    A concept only one pooled sentence carries is added to that sentence's own value; concepts
+    carried by the same pooled sentences are one group with their summed weight (the program's
+    optimum is unchanged, and it is several times smaller).
+    """
+
+    def __init__(
+        self,
+        cover: sp.csr_matrix,
+        concept_w: np.ndarray,
+        size: np.ndarray,
+        words_budget: int | None,
+        sentences_budget: int | None,
+        pairs: Sequence[tuple[int, int]],
+    ) -> None:
+        n = cover.shape[1]
+        cover = cover.tocsr()
+        cover.sort_indices()
+        own = np.zeros(n)
+        groups: dict[tuple[int, ...], float] = defaultdict(float)
+        for j in range(cover.shape[0]):
+            carriers = tuple(cover.indices[cover.indptr[j] : cover.indptr[j + 1]].tolist())
+            if len(carriers) == 1:
+                own[carriers[0]] += concept_w[j]
+            elif carriers:
+                groups[carriers] += concept_w[j]
+        rows = [r for r, carriers in enumerate(groups) for _ in carriers]
+        cols = [k for carriers in groups for k in carriers]
+        self.n, self.m = n, len(groups)
+        self.own = own
+        self.group_w = np.fromiter(groups.values(), np.float64, self.m)
+        self.groups = sp.csr_matrix(
+            (np.ones(len(rows)), (rows, cols)), shape=(self.m, n), dtype=np.float64
+        )
+        self.by_sentence = self.groups.T.tocsr()
+        self.size = size
+        self.words_budget = words_budget
+        self.sentences_budget = sentences_budget
+        self.pairs = list(pairs)
+        partners = (
+            sp.csr_matrix(
+                (
+                    np.ones(2 * len(pairs)),
+                    (
+                        [a for a, _ in pairs] + [b for _, b in pairs],
+                        [b for _, b in pairs] + [a for a, _ in pairs],
+                    ),
+                ),
+                shape=(n, n),
+            )
+            if pairs
+            else sp.csr_matrix((n, n))
+        )
+        self.partners = partners.tocsr()
+        self._built: LinearConstraint | None = None
+
+    def value(self, x: np.ndarray) -> float:
+        """Summed weight of the concepts a 0/1 choice covers."""
+        covered = (self.groups @ x) > 0.5
+        return float(self.own @ x + self.group_w[covered].sum())
+
+    def _constraints(self) -> LinearConstraint:
+        """z_g <= sum of the group's sentences; the budgets; conflicting pairs at most one."""
+        if self._built is not None:
+            return self._built
+        n, m = self.n, self.m
+        groups = self.groups.tocoo()
+        rows = [groups.row, np.arange(m)]
+        cols = [groups.col, n + np.arange(m)]
+        data = [-np.ones(groups.nnz), np.ones(m)]
+        upper = [np.zeros(m)]
+        r = m
+        for limit, coeff in (
+            (self.words_budget, self.size),
+            (self.sentences_budget, np.ones(n)),
+        ):
+            if limit is not None:
+                rows.append(np.full(n, r))
+                cols.append(np.arange(n))
+                data.append(np.asarray(coeff, dtype=np.float64))
+                upper.append(np.asarray([float(limit)]))
+                r += 1
+        if self.pairs:
+            pairs = np.asarray(self.pairs)
+            rows.append(np.repeat(r + np.arange(len(pairs)), 2))
+            cols.append(pairs.ravel())
+            data.append(np.ones(2 * len(pairs)))
+            upper.append(np.ones(len(pairs)))
+            r += len(pairs)
+        matrix = sp.csr_matrix(
+            (np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))),
+            shape=(r, n + m),
+        )
+        self._built = LinearConstraint(matrix, -np.inf, np.concatenate(upper))
+        return self._built
+
+    def solve(
+        self, integral: bool, time_limit: float, gap: float, beat: float | None = None
+    ) -> np.ndarray | None:
+        """The program's optimum over 0/1 choices (or its LP relaxation's, `integral` off),
+        within `gap` of the best; None when HiGHS finds nothing within `time_limit`, or
+        nothing worth more than `beat` (a choice already in hand)."""
+        n, m = self.n, self.m
+        # a tiny preference for shorter sentences among equal coverage (a stable optimum)
+        cost = np.concatenate([1e-6 * self.size - self.own, -self.group_w])
+        options: dict[str, Any] = {"time_limit": time_limit, "presolve": True}
+        if integral:
+            options["mip_rel_gap"] = gap
+            # With a choice in hand, HiGHS prunes every branch that cannot beat it, and its
+            # own primal heuristics (a third of its time here) are not needed.
+            if beat is not None:
+                options["objective_bound"] = -beat
+            options["mip_heuristic_effort"] = 0.0
+            options["mip_heuristic_run_rins"] = False
+            options["mip_heuristic_run_rens"] = False
+        problem: dict[str, Any] = {
+            "constraints": self._constraints(),
+            "integrality": np.concatenate([np.full(n, 1.0 if integral else 0.0), np.zeros(m)]),
+            "bounds": Bounds(0.0, 1.0),
+        }
+        with warnings.catch_warnings():
+            # scipy passes HiGHS options it does not know by name on verbatim, with a warning
+            warnings.filterwarnings("ignore", "Unrecognized options", RuntimeWarning)
+            try:
+                result = milp(cost, options=options, **problem)
+            except (AttributeError, KeyError, TypeError, ValueError):  # an older HiGHS
+                basic = {"time_limit", "presolve", "mip_rel_gap"}
+                options = {k: v for k, v in options.items() if k in basic}
+                result = milp(cost, options=options, **problem)
+        return None if result.x is None else np.asarray(result.x[:n])
+
+    def fits(self, x: np.ndarray) -> np.ndarray:
+        """Which sentences can be added to the choice `x` (budget, conflicts)."""
+        ok = x < 0.5
+        if self.words_budget is not None:
+            ok &= float(self.size @ x) + self.size <= self.words_budget + 1e-9
+        if self.sentences_budget is not None and x.sum() >= self.sentences_budget - 0.5:
+            ok[:] = False
+        if self.pairs:
+            ok &= (self.partners @ x) < 0.5
+        return ok
+
+    def greedy(self, x: np.ndarray) -> np.ndarray:
+        """`x` extended greedily by value newly covered per word while anything fits."""
+        x = x.copy()
+        while True:
+            live = self.group_w * ((self.groups @ x) < 0.5)
+            gain = (self.own + self.by_sentence @ live) / np.maximum(self.size, 1.0)
+            gain[~self.fits(x)] = -1.0
+            best = int(np.argmax(gain))
+            if gain[best] <= 0:
+                return x
+            x[best] = 1.0
+
+    def improve(self, x: np.ndarray) -> tuple[np.ndarray, float]:
+        """Local search: drop one picked sentence and refill greedily while that gains."""
+        best = self.value(x)
+        improved = True
+        while improved:
+            improved = False
+            for k in np.flatnonzero(x > 0.5):
+                y = x.copy()
+                y[k] = 0.0
+                y = self.greedy(y)
+                value = self.value(y)
+                if value > best + 1e-9:
+                    x, best, improved = y, value, True
+                    break
+        return x, best
+
+
 def _solve(
     pool: Sequence[int],
-    rows: Sequence[set[str]],
-    vocab: dict[str, int],
+    incidence: sp.csr_matrix,
     w: np.ndarray,
     lengths: np.ndarray,
     words_budget: int | None,
     sentences_budget: int | None,
     conflicts: Sequence[tuple[int, int, bool]],
     rules: CoverageRules,
+    penalty: np.ndarray | None = None,
 ) -> list[int]:
-    """The integer program over `pool` (HiGHS; greedy when it finds nothing in time)."""
+    """The coverage program over `pool`, solved to within `rules.gap` of its optimum.
+
+    The LP relaxation comes first (milliseconds): when its solution is integral it is the
+    optimum. Otherwise a greedy choice from its rounded-down solution, improved by local
+    search, is taken when it is within `rules.gap` of the LP bound (story summaries usually
+    are); only the rest go to HiGHS's branch and bound (`rules.time_limit` as a safety net).
+    """
     if not pool:
         return []
     local = {i: k for k, i in enumerate(pool)}
-    used: dict[int, int] = {}
-    r_idx: list[int] = []
-    c_idx: list[int] = []
-    for k, i in enumerate(pool):
-        for concept in rows[i]:
-            j = vocab.get(concept)
-            if j is not None:
-                r_idx.append(used.setdefault(j, len(used)))
-                c_idx.append(k)
-    n, m = len(pool), len(used)
-    cover = sp.csr_matrix((np.ones(len(r_idx)), (r_idx, c_idx)), shape=(m, n))
-    concept_w = np.zeros(m)
-    for j, u in used.items():
-        concept_w[u] = w[j]
-    constraints = [LinearConstraint(sp.hstack([-cover, sp.identity(m)]).tocsr(), -np.inf, 0.0)]
-    if words_budget is not None:
-        row = np.concatenate([lengths[list(pool)], np.zeros(m)])
-        constraints.append(LinearConstraint(row[None, :], -np.inf, words_budget))
-    if sentences_budget is not None:
-        row = np.concatenate([np.ones(n), np.zeros(m)])
-        constraints.append(LinearConstraint(row[None, :], -np.inf, sentences_budget))
+    sub = incidence[list(pool)].tocsc()
+    live = np.flatnonzero((np.diff(sub.indptr) > 0) & (w > 0))
+    size = lengths[list(pool)]
     pairs = [(local[a], local[b]) for a, b, _ in conflicts if a in local and b in local]
     adjacent = {
         (local[a], local[b]) for a, b, why in conflicts if why and a in local and b in local
     }
-    if pairs:
-        data = np.ones(2 * len(pairs))
-        rr = np.repeat(np.arange(len(pairs)), 2)
-        cc = np.asarray(pairs).ravel()
-        constraints.append(
-            LinearConstraint(
-                sp.csr_matrix((data, (rr, cc)), shape=(len(pairs), n + m)), -np.inf, 1.0
-            )
+    program = _Program(sub[:, live].T.tocsr(), w[live], size, words_budget, sentences_budget, pairs)
+    if penalty is not None:
+        program.own -= penalty[list(pool)]
+
+    n = len(pool)
+    relaxed = program.solve(False, rules.time_limit, rules.gap)
+    if relaxed is None:
+        x = program.improve(program.greedy(np.zeros(n)))[0]
+    elif np.all((relaxed < 1e-6) | (relaxed > 1 - 1e-6)):
+        x = (relaxed > 0.5).astype(np.float64)
+    else:
+        bound = float(program.own @ relaxed) + float(
+            program.group_w @ np.minimum(1.0, program.groups @ relaxed)
         )
-    # a tiny preference for shorter sentences among equal coverage (a unique, stable optimum)
-    cost = np.concatenate([1e-6 * lengths[list(pool)], -concept_w])
-    result = milp(
-        cost,
-        constraints=constraints,
-        integrality=np.concatenate([np.ones(n), np.zeros(m)]),
-        bounds=Bounds(0.0, 1.0),
-        options={"time_limit": rules.time_limit, "presolve": True},
-    )
-    if result.x is None:
-        log.debug("coverage solver found nothing in %.2f s; greedy instead", rules.time_limit)
-        start: list[int] = []
-        chosen = _greedy_fill(
-            start, cover, concept_w, lengths[list(pool)], words_budget, sentences_budget, pairs
-        )
-        return [pool[k] for k in chosen]
-    x = result.x[:n]
-    picked = [k for k in range(n) if x[k] > 0.5]
+        x, value = program.improve(program.greedy((relaxed > 1 - 1e-6).astype(np.float64)))
+        if value < bound * (1.0 - rules.gap):
+            other, other_value = program.improve(program.greedy(np.zeros(n)))
+            if other_value > value:
+                x, value = other, other_value
+        if value < bound * (1.0 - rules.gap):
+            exact = program.solve(True, rules.time_limit, rules.gap, beat=value)
+            if exact is not None:
+                candidate = (exact > 0.5).astype(np.float64)
+                if program.value(candidate) > value:
+                    x = candidate
+    picked = [int(k) for k in np.flatnonzero(x > 0.5)]
     if rules.no_adjacent:
         # consecutive sentences only when nothing else fits: fill what budget is left
         duplicates = [pr for pr in pairs if pr not in adjacent]
+        cover = sub[:, live].T.tocsr()
         picked = _greedy_fill(
-            picked,
-            cover,
-            concept_w,
-            lengths[list(pool)],
-            words_budget,
-            sentences_budget,
-            duplicates,
+            picked, cover, w[live], size, words_budget, sentences_budget, duplicates
         )
     return [pool[k] for k in picked]
 
@@ -902,7 +1244,7 @@ class Candidate:
         when: The article's date, for chronological ordering; None when unknown.
         stems: ``summaries.text.content_stems(text)`` when already known (a cache; computed
             when None).
-        source: The outlet's name, when known (a tie-break: what more outlets report).
+        source: The outlet's name, when known.
     """
 
     key: int
@@ -930,6 +1272,8 @@ def summarize_candidates(
     known_concepts: frozenset[str] = frozenset(),
     min_novel: int = 1,
     rules: CoverageRules | None = None,
+    topic: str | None = None,
+    index: ConceptIndex | None = None,
 ) -> list[Candidate]:
     """Multi-source extractive summary of a story's sentences.
 
@@ -949,6 +1293,10 @@ def summarize_candidates(
             :func:`novel_concepts` over earlier briefings); they weigh nothing.
         min_novel: A sentence needs at least this many concepts that are neither known nor
             covered by an already picked sentence.
+        rules: Concept weights and sentence rules (default `COVERAGE`).
+        topic: What the reader asked about ("briefbot" only): concepts with its content
+            words weigh more (`CoverageRules.focus_weight`).
+        index: `concept_index` of these candidates when kept (the same summary, faster).
 
     Returns:
         The picked candidates in reading order (`summaries.models.quote_order`): day by day,
@@ -966,7 +1314,13 @@ def summarize_candidates(
     texts = [c.text for c in candidates]
     stems = [c.stems if c.stems is not None else tuple(content_stems(c.text)) for c in candidates]
     # one name spelled several ways is one concept ("Sergey"/"Sergei", "Choi Song-hee")
-    respelled = name_spellings(texts)
+    coverage = rules or COVERAGE
+    if index is not None and (name != "briefbot" or not coverage.respell):
+        index = None
+    if index is not None:
+        respelled = index.respelled
+    else:
+        respelled = name_spellings(texts) if coverage.respell else {}
     if respelled:
         stems = [tuple(k for s in st for k in respelled.get(s, (s,))) for st in stems]
     spell = spelling_key if respelled else None
@@ -977,12 +1331,12 @@ def summarize_candidates(
             sentences_budget=sentences,
             known=known_concepts,
             min_novel=min_novel,
-            rules=rules or COVERAGE,
-            spell=spell,
+            rules=coverage,
             respelled=respelled,
             stems=stems,
-            sources=[c.source for c in candidates],
-            restates=lambda: _restatement_check(texts, stems),
+            restates=(lambda: _restatement_check(texts, stems)) if coverage.restatements else None,
+            focus=content_stems(topic) if topic else (),
+            index=index,
         )
         picked = [candidates[i] for i in chosen]
         return sorted(picked, key=lambda c: quote_order(c.when, c.doc, c.position))
@@ -1018,7 +1372,7 @@ def summarize_candidates(
 def _restatement_check(
     texts: Sequence[str], stems: Sequence[Sequence[str]]
 ) -> Callable[[int, list[int]], bool]:
-    """`summaries.diff.Restatements` over the sentences picked so far, for `_select`."""
+    """`summaries.discrepancies.Restatements` over the sentences picked so far, for `_select`."""
     restatements = Restatements()
     shown: set[str] = set()
     seen = 0

@@ -42,7 +42,8 @@ mr mrs ms dr told tell according including new also year years time times week d
 )
 
 # Words in any alphabet ("Kovačević", "São"), hyphenated words, and numbers ("1,000", "3.5").
-_WORD_RE = re.compile(r"[^\W\d_](?:[^\W\d_]|['’\-])*[^\W\d_]|[^\W\d_]|\d[\d,.]*\d|\d")
+# (Written without backtracking: letters, then more letters after each run of ' ’ -.)
+_WORD_RE = re.compile(r"[^\W\d_]+(?:['’\-]+[^\W\d_]+)*|\d(?:[\d,.]*\d)?")
 _NUMBER_RE = re.compile(r"^\d[\d,.]*$")
 # A capitalised word, possibly hyphenated ("Song-hee") or accented ("Kovačević"), or an acronym.
 _CAP_RE = re.compile(r"^[^\W\d_][^\W\d_’'\-]*(?:[’'\-][^\W\d_]+)*$")
@@ -136,7 +137,7 @@ def split_sentences(text: str) -> list[str]:
 
 def words(sentence: str) -> list[str]:
     """Word and number tokens of a sentence, as written (no punctuation)."""
-    return [w.strip("'’-") or w for w in _WORD_RE.findall(sentence)]
+    return _WORD_RE.findall(sentence)  # words start and end with letters, numbers with digits
 
 
 @lru_cache(maxsize=200_000)
@@ -246,6 +247,25 @@ def count_words(text: str) -> int:
         return len(_COUNT_WORD_RE.findall(text))
     rest = _SEA_CHAR.sub(" ", _HAN_KANA_CHAR.sub(" ", text))
     return len(_COUNT_WORD_RE.findall(rest)) + -(-han // 2) + -(-sea // 4)
+
+
+# Words that add nothing to a fact when they are the only new ones: reporting, hedging and
+# time-of-report words.
+WEAK_UNITS: frozenset[str] = frozenset(
+    stem(w)
+    for w in """
+    report reported reports reporting statement stated state told added adding announced
+    according official officials spokesperson spokesman spokeswoman source sources agency
+    news media press conference interview earlier later latest recent recently today
+    yesterday tomorrow monday tuesday wednesday thursday friday saturday sunday morning
+    evening night week month meanwhile however also still already further said says
+    """.split()
+)
+
+
+def content_units(stems: Iterable[str]) -> frozenset[str]:
+    """The units of information a sentence carries: content stems and figures ("#1000")."""
+    return frozenset("#" + s if s[:1].isdigit() else s for s in stems)
 
 
 @lru_cache(maxsize=131072)  # concepts, name variants and name spellings all ask

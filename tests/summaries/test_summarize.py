@@ -303,6 +303,13 @@ def test_facts_reported_by_several_outlets_come_first() -> None:
     assert any("cod quota" in t for t in two)
 
 
+def test_a_topic_asked_about_makes_its_sentences_weigh_more() -> None:
+    generic = [c.text for c in summarize_candidates(_candidates(STORY), sentences=1)]
+    asked = summarize_candidates(_candidates(STORY), sentences=1, topic="the cod quota cut")
+    assert generic != [c.text for c in asked]
+    assert "cod quota" in asked[0].text
+
+
 def test_story_summary_reads_chronologically_with_undated_last() -> None:
     articles = [
         *STORY,
