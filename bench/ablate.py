@@ -25,7 +25,7 @@ from bench.rouge155 import Counts, jackknife, mean_scores, recall
 from bench.update_proxy import UpdateSet, briefbot_update, score
 from summaries import novelty
 from summaries.novelty import UPDATE, UpdateRules
-from summaries.summarize import COVERAGE, CoverageRules, quotable, summarize_candidates
+from summaries.summarize import COVERAGE, CoverageRules, summarize_candidates
 
 SEEDS = Path(__file__).resolve().parents[1] / ".." / "shared" / "seeds"
 
@@ -35,7 +35,6 @@ class Ablation:
     name: str
     coverage: CoverageRules = COVERAGE
     update: UpdateRules | None = None
-    quotable_filter: bool = False  # the product drops pronoun/points-back openers
 
 
 def ablations() -> list[Ablation]:
@@ -49,7 +48,7 @@ def ablations() -> list[Ablation]:
         Ablation("summary: adjacent sentences allowed", replace(c, no_adjacent=False)),
         Ablation("summary: no restatement ban", replace(c, restatements=False)),
         Ablation("summary: no name respelling", replace(c, respell=False)),
-        Ablation("summary: + pronoun/points-back filter", quotable_filter=True),
+        Ablation("summary: no quotable filter", replace(c, quotable=False)),
         Ablation("new: no unseen-units rule", update=replace(u, min_novel=0)),
         Ablation("new: no name respelling", update=replace(u, respell=False)),
         Ablation("new: no hyphen compounds", update=replace(u, compounds=False)),
@@ -117,8 +116,6 @@ def run_ablations(
 
         def summarize(topic: Any, words: int, ab: Ablation = ablation) -> str:
             cands = candidates(topic)
-            if ab.quotable_filter:
-                cands = [x for x in cands if quotable(x.text, x.position)]
             picked = summarize_candidates(cands, words=words, rules=ab.coverage)
             return "\n".join(x.text for x in picked)
 

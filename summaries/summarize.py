@@ -62,7 +62,7 @@ from summaries.text import (
     content_units,
     ends_like_sentence,
     is_heading_like,
-    points_back,
+    leans_on_context,
     split_sentences,
     starts_with_pronoun,
     stem,
@@ -533,6 +533,10 @@ class CoverageRules:
         rare_weight: What a concept below the document threshold is still worth, as a
             fraction of its weight: it only decides how words left over are filled.
         min_words: Shorter sentences are never quoted (captions, "Here's why.").
+        quotable: Only `quotable` sentences are quoted: no heading, and past an article's
+            first sentence none opening with a pronoun, a pointer to the sentence before or
+            a connective ("However, ..."): quoted alone, such a sentence leans on the one
+            before it.
         no_adjacent: Never two consecutive sentences of one article (unless nothing else
             fits): a summary of many articles quotes many articles.
         max_candidates: The solver sees at most this many sentences, those covering the
@@ -552,8 +556,9 @@ class CoverageRules:
     lead_weight: float = 6.0
     rare_weight: float = 0.01
     min_words: int = 8
+    quotable: bool = True
     no_adjacent: bool = True
-    max_candidates: int = 120
+    max_candidates: int = 200
     time_limit: float = 5.0
     gap: float = 0.002
 
@@ -575,9 +580,10 @@ def _pair_concepts(text: str, respelled: dict[str, tuple[str, ...]] | None = Non
 
 def quotable(text: str, position: int) -> bool:
     """Whether a sentence may be quoted on its own: not a heading, and (past an article's
-    first sentence) not opening with a pronoun or a pointer to the sentence before."""
+    first sentence) not opening with a pronoun, a pointer to the sentence before or a
+    connective continuing it ("However, ...", `leans_on_context`)."""
     return not is_heading_like(text) and (
-        position == 0 or not (starts_with_pronoun(text) or points_back(text))
+        position == 0 or not (starts_with_pronoun(text) or leans_on_context(text))
     )
 
 
@@ -1337,6 +1343,11 @@ def summarize_candidates(
             restates=(lambda: _restatement_check(texts, stems)) if coverage.restatements else None,
             focus=content_stems(topic) if topic else (),
             index=index,
+            allowed=(
+                np.fromiter((quotable(c.text, c.position) for c in candidates), bool, len(texts))
+                if coverage.quotable
+                else None
+            ),
         )
         picked = [candidates[i] for i in chosen]
         return sorted(picked, key=lambda c: quote_order(c.when, c.doc, c.position))

@@ -62,7 +62,7 @@ plc llc vs v etc al cf ca
 # closing quotes/brackets, space, then something that can start a sentence: not a lower-case
 # letter (capitals of any alphabet, digits, letters of scripts without case).
 _BOUNDARY = re.compile(r"""([.!?…।؟۔]+)(["”’')\]»]*)(\s+)(?=\S)""")
-_OPENERS = "\"“‘'([«„¿¡"
+_OPENERS = "\"“‘'([«„¿¡`"
 # Chinese and Japanese full stops end a sentence with no space after them.
 _WIDE_END = re.compile(r"[。！？]+[」』”’）)\]】]*")
 _LAST_WORD = re.compile(r"(\S+)$")
@@ -356,7 +356,7 @@ def is_heading_like(sentence: str) -> bool:
     return len(text.split()) <= 14
 
 
-_DANGLING = re.compile(r"^[\"“‘']?(He|She|They|It|We|His|Her|Their|Its|Our)\b")
+_DANGLING = re.compile(r"^(?:``|[\"“‘'])?(He|She|They|It|We|His|Her|Their|Its|Our)\b")
 
 
 def starts_with_pronoun(sentence: str) -> bool:
@@ -368,7 +368,7 @@ def starts_with_pronoun(sentence: str) -> bool:
 # ...", not "This week" or "This Is England") or a noun labelling what that sentence said
 # ("The move drew criticism", not "The move to close the port ...").
 _POINTS_BACK = re.compile(
-    r"^[\"“‘']?(?:"
+    r"^(?:``|[\"“‘'])?(?:"
     r"(?:This|These|That|Those|Such)\b(?!\s+(?:week|weekend|month|year|morning|afternoon|"
     r"evening|night|time|season|spring|summer|autumn|fall|winter|[A-Z]))"
     r"|(?:Following|After|Amid|Amidst|Despite|Given|Against|Beyond|Because\s+of)\s+"
@@ -380,7 +380,7 @@ _POINTS_BACK = re.compile(
 )
 # A connective continuing the sentence before: "Additionally, ...", "However, ...".
 _CONNECTIVE = re.compile(
-    r"^[\"“‘']?(?:"
+    r"^(?:``|[\"“‘'])?(?:"
     r"(?:Additionally|Also|Besides|Furthermore|Moreover|Likewise|Similarly|However|Still|"
     r"Thus|Therefore|Hence|Meanwhile|Nevertheless|Nonetheless|Instead|Otherwise)\b"
     r"|In\s+addition\b(?!\s+to)|By\s+contrast\b|As\s+a\s+result\b"

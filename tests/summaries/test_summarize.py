@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import nltk
@@ -13,6 +14,7 @@ from summaries import summarize as summarize_module
 from summaries.errors import InvalidInput
 from summaries.summarize import (
     ALGORITHMS,
+    COVERAGE,
     DEFAULT_ALGORITHM,
     Candidate,
     novel_concepts,
@@ -472,3 +474,35 @@ def test_a_story_summary_quotes_several_outlets_not_only_the_most_concise_one() 
     assert {c.doc for c in picked} == {1, 2, 3}
     assert (3, articles[3][0]) in [(c.doc, c.text) for c in picked]
     assert [c.position for c in picked] == sorted(c.position for c in picked)
+
+
+def test_a_story_summary_never_quotes_a_sentence_leaning_on_the_one_before() -> None:
+    articles = [
+        (
+            1,
+            _day(3),
+            [
+                "The council of Lindholm closed the old harbour bridge to lorries on Monday.",
+                "However, the harbour bridge of Lindholm will stay open to buses and bicycles.",
+            ],
+        ),
+        (
+            2,
+            _day(3),
+            [
+                "Lorries were banned from the harbour bridge of Lindholm by the council.",
+                "Still, buses and bicycles may cross the harbour bridge of Lindholm as before.",
+                "Lorry drivers of Lindholm must take the ring road, a detour of 12 kilometres.",
+            ],
+        ),
+    ]
+    picked = [c.text for c in summarize_candidates(_candidates(articles), sentences=10)]
+    assert picked == [
+        "The council of Lindholm closed the old harbour bridge to lorries on Monday.",
+        "Lorry drivers of Lindholm must take the ring road, a detour of 12 kilometres.",
+    ]
+    # switched off, the connectives are quoted (what bench/multidoc.py --ablate measures)
+    loose = summarize_candidates(
+        _candidates(articles), sentences=10, rules=replace(COVERAGE, quotable=False)
+    )
+    assert any(c.text.startswith(("However", "Still")) for c in loose)

@@ -8,6 +8,7 @@ from summaries.text import (
     content_stems,
     count_words,
     is_heading_like,
+    leans_on_context,
     names,
     points_back,
     reports_an_action,
@@ -32,6 +33,19 @@ def test_sentences_keep_abbreviations_initials_and_quotes_together() -> None:
         "Harbour Works Resume",
         "Cranes moved again!",
         "Really?",
+    ]
+
+
+def test_a_quotation_opened_with_two_backticks_starts_a_new_sentence() -> None:
+    # plain-text wires write quotation marks as `` and ''
+    text = (
+        "The ferry to Lindholm resumed on Monday. ``We waited three weeks,'' a trader said. "
+        "``Now the stalls can open.''"
+    )
+    assert split_sentences(text) == [
+        "The ferry to Lindholm resumed on Monday.",
+        "``We waited three weeks,'' a trader said.",
+        "``Now the stalls can open.''",
     ]
 
 
@@ -69,6 +83,13 @@ def test_a_sentence_opening_with_a_pronoun_is_flagged() -> None:
     assert starts_with_pronoun("She also said the talks would resume.")
     assert starts_with_pronoun("“They will not sign,” an aide said.")
     assert not starts_with_pronoun("Shell companies were named in the report.")
+    assert starts_with_pronoun("``They will not sign,'' an aide said.")
+
+
+def test_openings_after_two_backticks_are_read_like_any_other_quotation() -> None:
+    assert points_back("``These charges are false,'' the mayor said.")
+    assert leans_on_context("``However, the pier stays shut,'' she said.")
+    assert not leans_on_context("``The pier stays shut,'' she said.")
 
 
 @pytest.mark.parametrize(
