@@ -338,7 +338,7 @@ def join_nonempty(parts: Iterable[str], sep: str = " ") -> str:
 
 _SENTENCE_ENDS = frozenset(".!?…。！？।؟۔")
 _CLOSERS = "\"'”’)]」』）»"
-_CLOSING_QUOTES = ("\"", "”", "」", "』", "»")
+_CLOSING_QUOTES = ('"', "”", "」", "』", "»")
 
 
 def ends_like_sentence(text: str) -> bool:
