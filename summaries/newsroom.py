@@ -63,8 +63,10 @@ NEAR_DUPLICATE_BITS = 3
 # shorter article's sentences (and at least this many) must be shared.
 COPY_SHARE = 0.6
 COPY_MIN_SENTENCES = 3
-# Disagreements are looked for among a story's most recent original articles.
-DISCREPANCY_ARTICLES = 40
+# Disagreements are looked for among a story's most recent original articles (a few rounds
+# of coverage from every outlet): reading each of their sentences for figures, dates and names
+# is most of a cold story's cost, and 40 kept topic briefings above 300 ms at 100k articles.
+DISCREPANCY_ARTICLES = 20
 UPDATE_CACHE = 64  # what-is-new answers kept per story version (one per distinct baseline)
 # Articles written per transaction by `ingest`.
 WRITE_BATCH = 32

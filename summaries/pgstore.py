@@ -54,6 +54,7 @@ from summaries.store import (
     MATCH_POOL,
     MIGRATIONS,
     POSTGRES_EXTRA,
+    TOPIC_POOL,
     ReadPool,
     Store,
     Writer,
@@ -380,7 +381,7 @@ class PostgresStore(Store):
             latest = (
                 "SELECT h.story_id, s.search FROM ("
                 f"  SELECT id, story_id FROM article_search WHERE search @@ {TSQUERY} "
-                f"  AND story_id IS NOT NULL ORDER BY id + 0 DESC LIMIT {MATCH_POOL}) h "
+                f"  AND story_id IS NOT NULL ORDER BY id + 0 DESC LIMIT {TOPIC_POOL}) h "
                 "CROSS JOIN LATERAL (SELECT search FROM article_search s WHERE s.id = h.id "
                 "OFFSET 0) s"
             )
@@ -397,7 +398,7 @@ class PostgresStore(Store):
             latest = (
                 "SELECT story_id, search FROM article_search "
                 f"WHERE search @@ ({TSQUERY} && {stories}) "
-                f"ORDER BY id DESC LIMIT {MATCH_POOL}"
+                f"ORDER BY id DESC LIMIT {TOPIC_POOL}"
             )
             params = (q, *within[1])
         return await self._rows(

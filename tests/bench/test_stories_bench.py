@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.stories import bcubed, wikiref_label
+from bench.stories import bcubed, briefbot_f1, mean_rows, wikiref_label
 
 
 def test_bcubed_of_a_known_clustering() -> None:
@@ -41,3 +41,18 @@ def test_bcubed_baselines_and_a_subset() -> None:
 )
 def test_wikiref_labels_come_from_the_file_name(name: str, label: str | None) -> None:
     assert wikiref_label(name) == label
+
+
+def test_orders_are_averaged_row_by_row_and_listed_per_order() -> None:
+    one = [
+        ["DUC 2004", "briefbot", 10, 2, 3, 0.8, 0.6, 0.7],
+        ["DUC 2004", "singletons", 10, 2, 10, 1.0, 0.2, 0.3],
+    ]
+    two = [
+        ["DUC 2004", "briefbot", 10, 2, 5, 0.6, 0.8, 0.5],
+        ["DUC 2004", "singletons", 10, 2, 10, 1.0, 0.2, 0.3],
+    ]
+    mean = mean_rows([one, two])
+    assert mean[0] == ["DUC 2004", "briefbot", 10, 2, 4.0, pytest.approx(0.7), 0.7, 0.6]
+    assert mean[1][4:] == [10.0, 1.0, 0.2, 0.3]
+    assert briefbot_f1([one, two]) == {"DUC 2004": [0.7, 0.5]}

@@ -59,7 +59,8 @@ async def main(argv: list[str]) -> None:
             out.flush()
             os.fsync(out.fileno())
 
-    # lease and claim last 5 simulated minutes (a quarter of a second at 1200x)
+    # lease and claim last 5 simulated minutes (half a second at 600x: a worker stalled that
+    # long on a loaded machine loses the lease, and the test its point)
     settings = Settings(digest_grace_s=3 * 3600, lease_s=300, digest_claim_s=300, feed_jitter_s=0)
     async with Newsroom(db, clock=clock) as room:
         sched = BriefingScheduler(

@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parents[2]
 WORKER = Path(__file__).with_name("scheduler_worker.py")
 
 T0 = datetime(2024, 5, 6, 7, 0, tzinfo=UTC)
-SPEED = 1200.0  # simulated seconds per real second
+SPEED = 600.0  # simulated seconds per real second (a lease is half a real second)
 DIGESTS = 10  # one every STEP simulated minutes from 07:10
 STEP = 3
 PAUSE_ON = 4  # the leader dies claiming its fourth digest
@@ -70,7 +70,7 @@ def test_leader_killed_mid_digest_another_takes_over_nothing_missed_or_twice(
 ) -> None:
     asyncio.run(_subscribe(shared_db))
     sink, marker, go = tmp_path / "posted.jsonl", tmp_path / "paused", tmp_path / "go"
-    # the workers stop ten simulated minutes after the last digest (half a second)
+    # the workers stop ten simulated minutes after the last digest (a second)
     end = T0 + timedelta(minutes=10 + STEP * DIGESTS + 10)
 
     def worker(name: str, delay_s: int, *extra: str) -> subprocess.Popen[bytes]:

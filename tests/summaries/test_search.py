@@ -247,8 +247,9 @@ async def test_postgres_search_rows_follow_their_article_and_its_story(
 async def test_a_common_word_is_ranked_among_its_newest_matches(
     room: Newsroom, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Search and topics rank the `MATCH_POOL` most recently stored matches (2,000; two here):
-    an older article that matches better is left out once newer matches fill the pool."""
+    """Search ranks the `MATCH_POOL` most recently stored matches (2,000) and topics the
+    `TOPIC_POOL` latest (500); two here: an older article that matches better is left out
+    once newer matches fill the pool."""
     from summaries import pgstore, store
 
     texts = [
@@ -265,6 +266,9 @@ async def test_a_common_word_is_ranked_among_its_newest_matches(
     monkeypatch.setattr(store, "MATCH_POOL", 2)
     monkeypatch.setattr(pgstore, "MATCH_POOL", 2)
     assert {h.article.id for h in await room.search("lighthouse")} == {ferry, cafe}
+    assert len(await room.stories(topic="lighthouse")) == 3  # the topic pool holds all three
+    monkeypatch.setattr(store, "TOPIC_POOL", 2)
+    monkeypatch.setattr(pgstore, "TOPIC_POOL", 2)
     topical = {s.title for s in await room.stories(topic="lighthouse")}
     assert "Lighthouse Keeper Retires After Forty Years" not in topical
     assert len(topical) == 2
