@@ -558,7 +558,7 @@ class CoverageRules:
     min_words: int = 8
     quotable: bool = True
     no_adjacent: bool = True
-    max_candidates: int = 160
+    max_candidates: int = 120
     time_limit: float = 5.0
     gap: float = 0.002
 
