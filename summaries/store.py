@@ -315,6 +315,18 @@ def _need(text: str | None) -> datetime:
     return when
 
 
+def _story(row: Sequence[Any], outlets: tuple[str, ...] = ()) -> Story:
+    """A `Story` from (id, title, article_count, first_seen, last_seen) columns."""
+    return Story(
+        id=int(row[0]),
+        title=row[1],
+        article_count=int(row[2]),
+        first_seen=_need(row[3]),
+        last_seen=_need(row[4]),
+        outlets=outlets,
+    )
+
+
 @dataclass(frozen=True)
 class NewArticle:
     """Everything the store writes for one article (computed outside the transaction)."""
@@ -635,17 +647,7 @@ class Store:
             (*params, limit),
         )
         labels = await self._story_outlets([int(r[0]) for r in rows]) if outlets else {}
-        return [
-            Story(
-                id=int(r[0]),
-                title=r[1],
-                article_count=int(r[2]),
-                first_seen=_need(r[3]),
-                last_seen=_need(r[4]),
-                outlets=labels.get(int(r[0]), ()),
-            )
-            for r in rows
-        ]
+        return [_story(r, labels.get(int(r[0]), ())) for r in rows]
 
     async def _story_outlets(self, story_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
         """Each story's sources (syndicated copies left out), in one statement for all."""
@@ -678,16 +680,7 @@ class Store:
             rows = await self._title_rows(words, story_id, limit)
         else:
             rows = await self._recent_title_rows(limit)
-        return [
-            Story(
-                id=int(r[0]),
-                title=r[1],
-                article_count=int(r[2]),
-                first_seen=_need(r[3]),
-                last_seen=_need(r[4]),
-            )
-            for r in rows
-        ]
+        return [_story(r) for r in rows]
 
     async def _recent_title_rows(self, limit: int) -> list[Sequence[Any]]:
         return await self._rows(
