@@ -360,7 +360,9 @@ def is_heading_like(sentence: str) -> bool:
     return len(text.split()) <= 14
 
 
-_DANGLING = re.compile(r"^(?:``|[\"“‘'])?(He|She|They|It|We|His|Her|Their|Its|Our)\b")
+# An optional opening quotation mark (plain-text wires open one with two backticks).
+_OPEN_QUOTE = r"^(?:``|[\"“‘'])?"
+_DANGLING = re.compile(_OPEN_QUOTE + r"(He|She|They|It|We|His|Her|Their|Its|Our)\b")
 
 
 def starts_with_pronoun(sentence: str) -> bool:
@@ -372,7 +374,7 @@ def starts_with_pronoun(sentence: str) -> bool:
 # ...", not "This week" or "This Is England") or a noun labelling what that sentence said
 # ("The move drew criticism", not "The move to close the port ...").
 _POINTS_BACK = re.compile(
-    r"^(?:``|[\"“‘'])?(?:"
+    _OPEN_QUOTE + r"(?:"
     r"(?:This|These|That|Those|Such)\b(?!\s+(?:week|weekend|month|year|morning|afternoon|"
     r"evening|night|time|season|spring|summer|autumn|fall|winter|[A-Z]))"
     r"|(?:Following|After|Amid|Amidst|Despite|Given|Against|Beyond|Because\s+of)\s+"
@@ -384,7 +386,7 @@ _POINTS_BACK = re.compile(
 )
 # A connective continuing the sentence before: "Additionally, ...", "However, ...".
 _CONNECTIVE = re.compile(
-    r"^(?:``|[\"“‘'])?(?:"
+    _OPEN_QUOTE + r"(?:"
     r"(?:Additionally|Also|Besides|Furthermore|Moreover|Likewise|Similarly|However|Still|"
     r"Thus|Therefore|Hence|Meanwhile|Nevertheless|Nonetheless|Instead|Otherwise)\b"
     r"|In\s+addition\b(?!\s+to)|By\s+contrast\b|As\s+a\s+result\b"
